@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hshm/backend.h: the HSHM memory backends in C, byte-compatible with upstream. */
+#ifndef HSHM_BACKEND_H
+#define HSHM_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hshm/gpu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Conventions
+ * -----------
+ * Every function that can fail returns 0 (or a non-negative count) on success
+ * and a negative errno value on failure; it then logs one line saying why
+ * through the context's log function and leaves no object, mapping or fd
+ * behind.  Nothing read from a region is trusted before it is validated.
+ *
+ * Sizes follow upstream HSHM:
+ *   backend_size   the size HSHM records in the header (and upstream's
+ *                  shm_init size argument, raised to 1 MiB);
+ *   image          the bytes of the backing object as a file, from offset 0
+ *                  (what hshmfs shows as a file; see hshm_image_size()).
+ */
+
+/** Size of the header page (upstream kBackendHeaderSize). */
+#define HSHM_HEADER_PAGE 4096u
+/** Smallest backend_size upstream creates; smaller requests are raised. */
+#define HSHM_MIN_BACKEND_SIZE (1u << 20)
+/** Private (per-process) flag bits; flags stored in a region are always 0. */
+#define HSHM_FLAG_INITIALIZED 0x1u
+#define HSHM_FLAG_OWNED 0x2u
+/** Longest URL accepted, including the leading '/' (NAME_MAX + 1). */
+#define HSHM_URL_MAX 256
+/** Size of a CUDA/HIP IPC memory handle. */
+#define HSHM_IPC_HANDLE_SIZE 64
+
+/** Backend id: two u32, major then minor (8 bytes, align 4). */
+struct hshm_backend_id {
+	uint32_t major;
+	uint32_t minor;
+};
+
+/** The null id (UINT32_MAX, UINT32_MAX): never valid in a region. */
+#define HSHM_ID_NULL ((struct hshm_backend_id){UINT32_MAX, UINT32_MAX})
+
+static inline bool hshm_id_is_null(struct hshm_backend_id id)
+{
+	return id.major == UINT32_MAX && id.minor == UINT32_MAX;
+}
+
+/** MemoryBackendHeader: 48 bytes, little-endian, at offset 0 of a region. */
+struct hshm_backend_header {
+	struct hshm_backend_id id; /*  0 */
+	uint64_t flags;            /*  8: always 0 in a region */
+	uint64_t backend_size;     /* 16 */
+	uint64_t data_capacity;    /* 24 */
+	int32_t data_id;           /* 32: -1 for CPU backends, GPU ordinal otherwise */
+	uint32_t padding;          /* 36: never written by HSHM */
+	uint64_t priv_header_off;  /* 40 */
+};
+
+_Static_assert(sizeof(struct hshm_backend_header) == 48, "header is 48 bytes");
+
+/** The four backends. */
+enum hshm_backend_kind {
+	HSHM_MALLOC = 0,        /* MallocBackend: private, memfd-backed here */
+	HSHM_POSIX_SHM_MMAP,    /* PosixShmMmap: cross-process shared memory */
+	HSHM_GPU_SHM_MMAP,      /* GpuShmMmap: host shm registered with a GPU */
+	HSHM_GPU_MALLOC,        /* GpuMalloc: device memory, shared by IPC handle */
+	HSHM_BACKEND_KIND_COUNT
+};
+
+/** Region layouts a reader can recognise (nothing in a region names it). */
+enum hshm_layout {
+	HSHM_LAYOUT_UNKNOWN = 0,
+	HSHM_LAYOUT_V1,         /* 48-byte header with priv_header_off (reference) */
+	HSHM_LAYOUT_V2,         /* newer upstream: 40-byte header, data at 4096 */
+};
+
+/** Log callback; level is a syslog level (LOG_ERR, LOG_WARNING, ...). */
+typedef void (*hshm_log_fn)(void *arg, int level, const char *msg);
+
+/**
+ * Where and how regions are made.  Caller-owned; many backends may share one
+ * context, which must outlive them.  Zero-initialise, then set what differs
+ * from the defaults (or call hshm_ctx_init()).
+ */
+struct hshm_ctx {
+	int shm_dirfd;                      /* dir of posix objects; -1: /dev/shm */
+	const struct hshm_gpu_runtime *gpu; /* GPU runtime; NULL: none */
+	hshm_log_fn log;                    /* NULL: one line on stderr */
+	void *log_arg;
+	mode_t mode;                        /* mode of new objects; 0: 0600 */
+};
+
+/**
+ * hshm_ctx_init() - fill @ctx with defaults: /dev/shm, no GPU, stderr log.
+ * hshm_ctx_open_dir() - make @ctx use the directory @path for posix objects
+ * (opened O_DIRECTORY|O_PATH-free, O_CLOEXEC; closed by hshm_ctx_fini()).
+ * Return: 0, -ENOENT/-ENOTDIR/-EACCES (from open), -ENAMETOOLONG.
+ */
+void hshm_ctx_init(struct hshm_ctx *ctx);
+int hshm_ctx_open_dir(struct hshm_ctx *ctx, const char *path);
+void hshm_ctx_fini(struct hshm_ctx *ctx);
+
+/**
+ * A process's view of one region.  Caller-allocated; the fields are the
+ * library's: read them through the accessors below.
+ */
+struct hshm_backend {
+	const struct hshm_backend_ops *ops;
+	const struct hshm_ctx *ctx;
+	enum hshm_layout layout;
+	uint64_t flags;                     /* private: INITIALIZED, OWNED */
+	struct hshm_backend_header *header; /* host view (shadow for gpu_malloc) */
+	char *image;         /* host mapping of the object from offset 0 */
+	uint64_t image_size; /* bytes of the object (st_size of the file) */
+	char *data;          /* data: host pointer, or device pointer (gpu_malloc) */
+	uint64_t data_off;   /* offset of data in the image */
+	void *priv_header;   /* per-process private header */
+	char *device_base;   /* gpu_malloc: the device allocation */
+	int fd;              /* backing object (shm fd or memfd); -1 if none */
+	int device;          /* GPU ordinal, -1 for CPU backends */
+	bool gpu_registered; /* host mapping registered with the GPU */
+	bool ipc_opened;     /* gpu_malloc attached through an IPC handle */
+	char url[HSHM_URL_MAX];
+};
+
+/** Parameters of hshm_shm_init(). */
+struct hshm_init_args {
+	struct hshm_backend_id id; /* must not be null */
+	uint64_t size;   /* backend_size (malloc, posix, gpu_shm) or data size
+	                  * (gpu_malloc, as upstream); raised to 1 MiB */
+	const char *url; /* "/name" for posix_shm_mmap and gpu_shm_mmap */
+	int device;      /* GPU ordinal for GPU backends */
+};
+
+/** One backend's operations (one const table per backend file). */
+struct hshm_backend_ops {
+	enum hshm_backend_kind kind;
+	const char *name;       /* "posix_shm_mmap" */
+	const char *class_name; /* "PosixShmMmap" */
+	bool shared;            /* other processes can attach */
+	int (*init)(struct hshm_backend *b, const struct hshm_init_args *a);
+	int (*attach)(struct hshm_backend *b, const char *url);
+	int (*attach_fd)(struct hshm_backend *b, int fd);
+	int (*detach)(struct hshm_backend *b);
+	int (*destroy)(struct hshm_backend *b);
+	int (*resize)(struct hshm_backend *b, uint64_t image_size);
+	ssize_t (*pread)(struct hshm_backend *b, void *buf, size_t n, uint64_t off);
+	ssize_t (*pwrite)(struct hshm_backend *b, const void *buf, size_t n,
+			  uint64_t off);
+	uint64_t (*image_for)(uint64_t backend_size);
+	uint64_t (*min_image)(void);
+};
+
+extern const struct hshm_backend_ops hshm_malloc_ops;
+extern const struct hshm_backend_ops hshm_posix_shm_mmap_ops;
+extern const struct hshm_backend_ops hshm_gpu_shm_mmap_ops;
+extern const struct hshm_backend_ops hshm_gpu_malloc_ops;
+
+/** hshm_backend_ops_of() - the ops table of @kind, or NULL if out of range. */
+const struct hshm_backend_ops *hshm_backend_ops_of(enum hshm_backend_kind kind);
+
+/**
+ * hshm_backend_kind_parse() - backend name to kind.  Accepts "malloc",
+ * "posix_shm_mmap", "gpu_malloc", "gpu_shm_mmap" and the upstream class names
+ * (MallocBackend, PosixShmMmap, GpuMalloc, GpuShmMmap).
+ * Return: 0, or -EINVAL for any other string (including NULL and "").
+ */
+int hshm_backend_kind_parse(const char *name, enum hshm_backend_kind *out);
+/** hshm_backend_kind_name() - canonical name, or "unknown". */
+const char *hshm_backend_kind_name(enum hshm_backend_kind kind);
+/** hshm_layout_name() - "v1", "v2" or "unknown". */
+const char *hshm_layout_name(enum hshm_layout layout);
+
+/**
+ * hshm_backend_available() - whether @kind can be created with @ctx: GPU
+ * backends need a GPU runtime in the context.
+ * Return: 0, or -EOPNOTSUPP (logged by the caller, not here).
+ */
+int hshm_backend_available(const struct hshm_ctx *ctx,
+			   enum hshm_backend_kind kind);
+
+/**
+ * hshm_url_check() - validate a URL: "/name", name 1..255 bytes, no further
+ * '/', not "." or "..".  Return: 0, -EINVAL (no leading '/', inner '/', empty,
+ * dot names), -ENAMETOOLONG.
+ */
+int hshm_url_check(const char *url);
+
+/**
+ * hshm_header_check() - validate a header page read from an object.
+ * @page:     the first min(@obj_size, 4096) bytes of the object
+ * @obj_size: the object's real size (fstat), not a value read from it
+ * @kind:     the backend the object is expected to be
+ * @layout:   out: the layout recognised
+ * Pure function: reads only @page.  Checks the id is not null, sizes against
+ * @obj_size, offsets and capacity against the layout, data_id for the kind.
+ * Return: 0; -EBADMSG (inconsistent header, with the reason in @why),
+ * -EPROTONOSUPPORT (a recognised layout this build cannot attach),
+ * -ENODATA (object shorter than a header page).
+ * @why (may be NULL) receives a static string naming the failed check.
+ */
+int hshm_header_check(const void *page, uint64_t obj_size,
+		      enum hshm_backend_kind kind, enum hshm_layout *layout,
+		      const char **why);
+
+/**
+ * hshm_shm_init() - create a region and own it (OWNED|INITIALIZED set).
+ * posix_shm_mmap and gpu_shm_mmap: an object named a->url under the
+ * context's shm directory, created O_EXCL|O_NOFOLLOW with ctx->mode; a name
+ * in use gives -EEXIST (unlike upstream, which orphans the old object).
+ * malloc: a memfd.  gpu_malloc: a device allocation with its IPC handle.
+ * Return: 0; -EINVAL (null id, bad url, size overflow), -ENAMETOOLONG,
+ * -EEXIST, -ENOSPC/-ENOMEM (object or mapping), -EACCES, -EOPNOTSUPP (GPU
+ * backend with no runtime), -ENODEV (no such device), -EFBIG (size beyond
+ * what the backend can address).
+ */
+int hshm_shm_init(struct hshm_backend *b, const struct hshm_ctx *ctx,
+		  enum hshm_backend_kind kind, const struct hshm_init_args *a);
+
+/**
+ * hshm_shm_attach() - join an existing region by URL, not owner.
+ * Validates the header against the object's real size (hshm_header_check).
+ * Return: 0; -ENOENT, -EACCES, -EINVAL/-ENAMETOOLONG (url), -EBADMSG,
+ * -EPROTONOSUPPORT, -ENODATA (see hshm_header_check), -ENOMEM, -EOPNOTSUPP
+ * (malloc and gpu_malloc cannot attach by URL).
+ */
+int hshm_shm_attach(struct hshm_backend *b, const struct hshm_ctx *ctx,
+		    enum hshm_backend_kind kind, const char *url);
+
+/**
+ * hshm_shm_attach_fd() - join the region whose object is the open file @fd
+ * (dup'ed; the caller keeps @fd).  Same checks and errors as attach; the URL
+ * is left empty unless @url is given.
+ */
+int hshm_shm_attach_fd(struct hshm_backend *b, const struct hshm_ctx *ctx,
+		       enum hshm_backend_kind kind, int fd, const char *url);
+
+/**
+ * hshm_shm_detach() - unmap and close this process's view; the region lives
+ * on (malloc and gpu_malloc regions are freed, having no other holder,
+ * unless an IPC attach).  Idempotent.  Return: 0.
+ */
+int hshm_shm_detach(struct hshm_backend *b);
+
+/**
+ * hshm_shm_destroy() - detach and remove the region (unlink the object,
+ * free the device memory).  Does not check ownership, like upstream; callers
+ * check hshm_is_owner() first.  Return: 0, or -ENOENT if the object was
+ * already removed (the view is detached anyway).
+ */
+int hshm_shm_destroy(struct hshm_backend *b);
+
+/**
+ * hshm_shm_resize() - change the image size to @image_size, keeping the data
+ * that fits; updates backend_size and data_capacity in the header.
+ * Return: 0; -EINVAL (below hshm_min_image()), -EFBIG (beyond what the
+ * backend can address), -ENOSPC/-ENOMEM (nothing changed: the old size and
+ * mapping stay), -EOPNOTSUPP (attached gpu_malloc).
+ */
+int hshm_shm_resize(struct hshm_backend *b, uint64_t image_size);
+
+/**
+ * hshm_shm_refresh() - notice a size change made by another process (fstat
+ * of the object); remaps if needed and revalidates the header.
+ * Return: 0, or the errors of hshm_header_check (the old view stays).
+ */
+int hshm_shm_refresh(struct hshm_backend *b);
+
+/**
+ * hshm_image_pread()/hshm_image_pwrite() - copy bytes of the image, clamped
+ * to its size; device copies for gpu_malloc.  No header protection here.
+ * Return: bytes copied (0 at or past the end), -EIO (GPU copy failed).
+ */
+ssize_t hshm_image_pread(struct hshm_backend *b, void *buf, size_t n,
+			 uint64_t off);
+ssize_t hshm_image_pwrite(struct hshm_backend *b, const void *buf, size_t n,
+			  uint64_t off);
+
+/** Ownership (private flag, never stored in the region). */
+void hshm_set_owner(struct hshm_backend *b);
+void hshm_unset_owner(struct hshm_backend *b);
+bool hshm_is_owner(const struct hshm_backend *b);
+
+/** Accessors; valid between a successful init/attach and detach/destroy. */
+struct hshm_backend_id hshm_backend_id(const struct hshm_backend *b);
+enum hshm_backend_kind hshm_backend_kind(const struct hshm_backend *b);
+uint64_t hshm_backend_size(const struct hshm_backend *b);
+uint64_t hshm_data_capacity(const struct hshm_backend *b);
+uint64_t hshm_data_offset(const struct hshm_backend *b);
+int32_t hshm_data_id(const struct hshm_backend *b);
+uint64_t hshm_priv_header_off(const struct hshm_backend *b);
+char *hshm_data(const struct hshm_backend *b);     /* device ptr for gpu_malloc */
+char *hshm_region(const struct hshm_backend *b);   /* image base, NULL for gpu_malloc */
+uint64_t hshm_image_size(const struct hshm_backend *b);
+int hshm_backend_fd(const struct hshm_backend *b); /* -1 for gpu_malloc */
+const char *hshm_backend_url(const struct hshm_backend *b);
+
+/**
+ * hshm_spare() - bytes of the object that upstream HSHM never maps or uses
+ * (posix_shm_mmap: the page after backend_size; gpu_shm_mmap: its last page).
+ * hshmfs keeps its own metadata there.  Return: pointer and *len, or NULL
+ * with *len = 0 (malloc, gpu_malloc, V2 layout).
+ */
+void *hshm_spare(const struct hshm_backend *b, size_t *len);
+
+/** hshm_min_image() - smallest image @kind can be resized to. */
+uint64_t hshm_min_image(enum hshm_backend_kind kind);
+/** hshm_image_for() - image size of a region of @backend_size bytes. */
+uint64_t hshm_image_for(enum hshm_backend_kind kind, uint64_t backend_size);
+
+/**
+ * GpuMalloc IPC.  hshm_gpu_malloc_ipc_handle() copies the 64-byte handle
+ * stored in the region's private header (-EINVAL for other kinds).
+ * hshm_gpu_malloc_attach_ipc() opens @handle in this process (which must not
+ * be the creator): data points at device_base + 8192.
+ * Return: 0; -EINVAL, -EOPNOTSUPP (no runtime), -ENODEV, -EIO.
+ */
+int hshm_gpu_malloc_ipc_handle(const struct hshm_backend *b,
+			       uint8_t out[HSHM_IPC_HANDLE_SIZE]);
+int hshm_gpu_malloc_attach_ipc(struct hshm_backend *b,
+			       const struct hshm_ctx *ctx,
+			       const uint8_t handle[HSHM_IPC_HANDLE_SIZE],
+			       int device);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HSHM_BACKEND_H */
