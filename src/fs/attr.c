@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* attr.c: getattr, setattr (chmod, chown = ownership hand-over, truncate,
+ * times) and statfs. */
+#include <errno.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "fs_i.h"
+
+void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+	struct stat st;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n) {
+		if (n->region)
+			region_refresh(fs, n);
+		pthread_mutex_lock(&n->lock);
+		hnode_stat(fs, n, &st);
+		pthread_mutex_unlock(&n->lock);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (!n)
+		fuse_reply_err(req, ENOENT);
+	else
+		fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+/*
+ * chown of a region hands it over: the old owner's claim is dropped
+ * (UnsetOwner) and the new owner's taken (SetOwner), so after a chown hshmfs
+ * destroys the region on behalf of its new owner when the file is removed.
+ * The backing object's owner follows, so a process attaching natively faces
+ * the same permissions as one going through the filesystem.
+ */
+static int set_owner(struct hshmfs *fs, struct hnode *n, uid_t uid, gid_t gid)
+{
+	uid_t ouid = n->uid;
+	gid_t ogid = n->gid;
+	int err;
+
+	n->uid = uid;
+	n->gid = gid;
+	if (!n->region || n->region->damaged)
+		return 0;
+	err = region_sync_perm(fs, n);
+	if (err) {
+		n->uid = ouid;
+		n->gid = ogid;
+		region_sync_perm(fs, n);
+		return err;
+	}
+	hshm_unset_owner(&n->region->be);
+	hshm_set_owner(&n->region->be);
+	return 0;
+}
+
+static int set_mode(struct hshmfs *fs, struct hnode *n, mode_t mode)
+{
+	mode_t old = n->mode;
+	int err;
+
+	n->mode = (n->mode & S_IFMT) | (mode & 07777);
+	if (!n->region || n->region->damaged)
+		return 0;
+	err = region_sync_perm(fs, n);
+	if (err)
+		n->mode = old;
+	return err;
+}
+
+static void set_times(struct hnode *n, const struct stat *a, int to_set)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		n->atime = now;
+	else if (to_set & FUSE_SET_ATTR_ATIME)
+		n->atime = a->st_atim;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		n->mtime = now;
+	else if (to_set & FUSE_SET_ATTR_MTIME)
+		n->mtime = a->st_mtim;
+	if (to_set & FUSE_SET_ATTR_CTIME)
+		n->ctime = a->st_ctim;
+	else
+		n->ctime = now;
+}
+
+static int set_size(struct hshmfs *fs, struct hnode *n, off_t size)
+{
+	if (n->dir)
+		return -EISDIR;
+	if (!n->region)
+		return -EINVAL;
+	if (size < 0)
+		return -EINVAL;
+	return region_resize(fs, n, (uint64_t)size);
+}
+
+static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
+		      int to_set)
+{
+	int err = 0;
+
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		err = set_size(fs, n, a->st_size);
+	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+		err = set_owner(fs, n,
+				(to_set & FUSE_SET_ATTR_UID) ? a->st_uid : n->uid,
+				(to_set & FUSE_SET_ATTR_GID) ? a->st_gid : n->gid);
+	if (!err && (to_set & FUSE_SET_ATTR_MODE))
+		err = set_mode(fs, n, a->st_mode);
+	if (err)
+		return err;
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		hnode_touch(n, false, true, false);
+	set_times(n, a, to_set);
+	return 0;
+}
+
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+	struct stat st;
+	int err = -ENOENT;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n) {
+		pthread_mutex_lock(&n->lock);
+		err = do_setattr(fs, n, attr, to_set);
+		if (!err && n->region)
+			region_save_meta(fs, n);
+		hnode_stat(fs, n, &st);
+		pthread_mutex_unlock(&n->lock);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct statvfs sv;
+
+	if (fstatvfs(fs->hctx.shm_dirfd, &sv) == -1) {
+		int err = errno;
+
+		HSHMFS_LOG(FUSE_LOG_ERR, "statfs of %s: %s\n", fs->cfg.shm_dir,
+			   strerror(err));
+		fuse_reply_err(req, err);
+		return;
+	}
+	sv.f_namemax = NAME_MAX;
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	sv.f_files = fs->ino_count + sv.f_ffree;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_statfs(req, &sv);
+}

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dir.c: namespace handlers: lookup, mkdir, unlink, rename, links, readdir. */
+#include <errno.h>
+#include <stdio.h> /* RENAME_NOREPLACE */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_i.h"
+
+void fs_req_cred(fuse_req_t req, uid_t *uid, gid_t *gid, mode_t *umask)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+
+	*uid = c->uid;
+	*gid = c->gid;
+	if (umask)
+		*umask = c->umask;
+}
+
+int dir_name_check(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (n == 0 || strchr(name, '/'))
+		return -EINVAL;
+	return 0;
+}
+
+/* Lookup of @name in @parent (tree_lock held); entry filled on success. */
+static int do_lookup(struct hshmfs *fs, fuse_ino_t parent, const char *name,
+		     struct fuse_entry_param *e)
+{
+	struct hnode *dir = hnode_by_ino(fs, parent), *n;
+
+	if (!dir)
+		return -ENOENT;
+	if (!dir->dir)
+		return -ENOTDIR;
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	n = hnode_child(dir, name);
+	if (!n)
+		return -ENOENT;
+	if (n->region)
+		region_refresh(fs, n);
+	pthread_mutex_lock(&n->lock);
+	hnode_entry(fs, n, e);
+	pthread_mutex_unlock(&n->lock);
+	return 0;
+}
+
+void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	int err;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	err = do_lookup(fs, parent, name, &e);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err == -ENOENT) {
+		/* negative entry: cached for entry_timeout */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->entry_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n)
+		hnode_forget(fs, n, nlookup);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_none(req);
+}
+
+void fs_forget_multi(fuse_req_t req, size_t count,
+		     struct fuse_forget_data *forgets)
+{
+	struct hshmfs *fs = fs_of(req);
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	for (size_t i = 0; i < count; i++) {
+		struct hnode *n = hnode_by_ino(fs, forgets[i].ino);
+
+		if (n)
+			hnode_forget(fs, n, forgets[i].nlookup);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_none(req);
+}
+
+/**
+ * Create a node of @mode as @name in @parent for the caller of @req, linked
+ * into the tree; tree_lock held for writing.  setgid directories give their
+ * group (and, to new directories, their setgid bit).
+ */
+int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
+		  const char *name, mode_t mode, struct hnode **out)
+{
+	struct hnode *dir = hnode_by_ino(fs, parent), *n;
+	uid_t uid;
+	gid_t gid;
+	int err = dir_name_check(name);
+
+	if (err)
+		return err;
+	if (!dir || dir->unlinked)
+		return -ENOENT;
+	if (!dir->dir)
+		return -ENOTDIR;
+	if (hnode_child(dir, name))
+		return -EEXIST;
+	fs_req_cred(req, &uid, &gid, NULL);
+	if (dir->mode & S_ISGID) {
+		gid = dir->gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+	}
+	n = hnode_new(fs, mode, uid, gid);
+	if (!n)
+		return -ENOMEM;
+	err = hnode_link(fs, dir, n, name);
+	if (err) {
+		n->unlinked = true;
+		hnode_maybe_drop(fs, n);
+		return err;
+	}
+	hnode_touch(dir, false, true, true);
+	*out = n;
+	return 0;
+}
+
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	int err;
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	err = dir_new_child(req, fs, parent, name, S_IFDIR | (mode & 07777), &n);
+	if (!err)
+		hnode_entry(fs, n, &e);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	char *target = strdup(link);
+	int err = target ? 0 : -ENOMEM;
+
+	if (!err && strlen(link) >= PATH_MAX)
+		err = -ENAMETOOLONG;
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	if (!err)
+		err = dir_new_child(req, fs, parent, name, S_IFLNK | 0777, &n);
+	if (!err) {
+		n->target = target;
+		target = NULL;
+		hnode_entry(fs, n, &e);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	free(target);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct hshmfs *fs = fs_of(req);
+	char buf[PATH_MAX];
+	struct hnode *n;
+	int err = 0;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (!n)
+		err = -ENOENT;
+	else if (!n->target)
+		err = -EINVAL;
+	else
+		strcpy(buf, n->target);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+/* Hard links would give one region two paths and two sets of metadata in a
+ * single record; FIFOs, sockets and device nodes are not regions.  All are
+ * refused with EPERM, as documented in hshmfs(8). */
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev)
+{
+	if (S_ISREG(mode)) {
+		file_mknod_region(req, parent, name, mode);
+		return;
+	}
+	HSHMFS_LOG(FUSE_LOG_INFO, "mknod of '%s' (type 0%o) refused: hshmfs "
+		   "holds only regions, directories and symlinks\n", name,
+		   mode & S_IFMT);
+	fuse_reply_err(req, EPERM);
+}
+
+void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	     const char *newname)
+{
+	HSHMFS_LOG(FUSE_LOG_INFO, "link to '%s' refused: a region has exactly "
+		   "one path\n", newname);
+	fuse_reply_err(req, EPERM);
+}
+
+static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
+		     bool want_dir)
+{
+	struct hnode *dir = hnode_by_ino(fs, parent), *n;
+
+	if (!dir || !dir->dir)
+		return dir ? -ENOTDIR : -ENOENT;
+	n = hnode_child(dir, name);
+	if (!n)
+		return -ENOENT;
+	if (want_dir && !n->dir)
+		return -ENOTDIR;
+	if (!want_dir && n->dir)
+		return -EISDIR;
+	if (want_dir && n->dir->count)
+		return -ENOTEMPTY;
+	hnode_unlink(fs, n);
+	hnode_touch(dir, false, true, true);
+	pthread_mutex_lock(&n->lock);
+	n->nlink = 0;
+	hnode_touch(n, false, false, true);
+	pthread_mutex_unlock(&n->lock);
+	hnode_maybe_drop(fs, n);
+	return 0;
+}
+
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	int err;
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	err = do_remove(fs, parent, name, false);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_err(req, -err);
+}
+
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	int err;
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	err = do_remove(fs, parent, name, true);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_err(req, -err);
+}
+
+static bool is_ancestor(struct hnode *a, struct hnode *n)
+{
+	for (; n; n = n->parent)
+		if (n == a)
+			return true;
+	return false;
+}
+
+static void save_subtree(struct hshmfs *fs, struct hnode *n)
+{
+	if (n->region) {
+		pthread_mutex_lock(&n->lock);
+		region_save_meta(fs, n);
+		pthread_mutex_unlock(&n->lock);
+	}
+	if (n->dir)
+		for (struct hnode *c = n->dir->head; c; c = c->next)
+			save_subtree(fs, c);
+}
+
+static int rename_target_ok(struct hnode *src, struct hnode *dst)
+{
+	if (!dst || dst == src)
+		return 0;
+	if (src->dir && !dst->dir)
+		return -ENOTDIR;
+	if (!src->dir && dst->dir)
+		return -EISDIR;
+	if (dst->dir && dst->dir->count)
+		return -ENOTEMPTY;
+	return 0;
+}
+
+static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
+		     fuse_ino_t newparent, const char *newname,
+		     unsigned int flags)
+{
+	struct hnode *sd = hnode_by_ino(fs, parent);
+	struct hnode *dd = hnode_by_ino(fs, newparent);
+	struct hnode *src, *dst;
+	int err;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	if (!sd || !dd)
+		return -ENOENT;
+	if (!sd->dir || !dd->dir)
+		return -ENOTDIR;
+	if ((err = dir_name_check(newname)))
+		return err;
+	src = hnode_child(sd, name);
+	if (!src)
+		return -ENOENT;
+	if (src->dir && is_ancestor(src, dd))
+		return -EINVAL;
+	dst = hnode_child(dd, newname);
+	if (dst && (flags & RENAME_NOREPLACE))
+		return -EEXIST;
+	if ((err = rename_target_ok(src, dst)) || dst == src)
+		return err;
+	if (dst) {
+		hnode_unlink(fs, dst);
+		dst->nlink = 0;
+		hnode_maybe_drop(fs, dst);
+	}
+	hnode_unlink(fs, src);
+	err = hnode_link(fs, dd, src, newname);
+	if (err) { /* only ENOMEM for the name copy: relink under the old one */
+		hnode_link(fs, sd, src, src->name);
+		return err;
+	}
+	hnode_touch(sd, false, true, true);
+	hnode_touch(dd, false, true, true);
+	hnode_touch(src, false, false, true);
+	save_subtree(fs, src);
+	return 0;
+}
+
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	struct hshmfs *fs = fs_of(req);
+	int err;
+
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	err = do_rename(fs, parent, name, newparent, newname, flags);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_err(req, -err);
+}
+
+/* ---- readdir: a snapshot taken at opendir gives stable offsets ---------- */
+
+struct snap_ent {
+	uint64_t ino;
+	mode_t mode;
+	char *name;
+};
+
+struct dir_snap {
+	size_t n;
+	struct snap_ent *e;
+};
+
+static int snap_add(struct dir_snap *s, uint64_t ino, mode_t mode,
+		    const char *name)
+{
+	s->e[s->n].name = strdup(name);
+	if (!s->e[s->n].name)
+		return -ENOMEM;
+	s->e[s->n].ino = ino;
+	s->e[s->n].mode = mode;
+	s->n++;
+	return 0;
+}
+
+static void snap_free(struct dir_snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->e[i].name);
+	free(s->e);
+	free(s);
+}
+
+static int snap_take(struct hnode *d, struct dir_snap **out)
+{
+	struct dir_snap *s = calloc(1, sizeof(*s));
+	struct hnode *up = d->parent ? d->parent : d;
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->e = calloc(d->dir->count + 2, sizeof(*s->e));
+	if (!s->e) {
+		free(s);
+		return -ENOMEM;
+	}
+	err = snap_add(s, d->ino, d->mode, ".");
+	if (!err)
+		err = snap_add(s, up->ino, up->mode, "..");
+	for (struct hnode *c = d->dir->head; c && !err; c = c->next)
+		err = snap_add(s, c->ino, c->mode, c->name);
+	if (err) {
+		snap_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct dir_snap *s = NULL;
+	struct hnode *d;
+	int err;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	d = hnode_by_ino(fs, ino);
+	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	fi->fh = (uintptr_t)s;
+	fi->cache_readdir = 0;
+	fuse_reply_open(req, fi);
+}
+
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	snap_free((struct dir_snap *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* One readdirplus entry: a live lookup (skipped if gone since opendir). */
+static size_t plus_entry(fuse_req_t req, struct hshmfs *fs, struct hnode *d,
+			 const struct snap_ent *se, char *buf, size_t rem,
+			 off_t next)
+{
+	struct fuse_entry_param e = { 0 };
+	struct hnode *c;
+	size_t len;
+
+	if (!strcmp(se->name, ".") || !strcmp(se->name, "..")) {
+		e.attr.st_ino = se->ino;
+		e.attr.st_mode = se->mode;
+		return fuse_add_direntry_plus(req, buf, rem, se->name, &e, next);
+	}
+	c = hnode_child(d, se->name);
+	if (!c || c->ino != se->ino)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	hnode_entry(fs, c, &e);
+	pthread_mutex_unlock(&c->lock);
+	len = fuse_add_direntry_plus(req, buf, rem, se->name, &e, next);
+	if (len > rem) /* did not fit: give the reference back */
+		__atomic_fetch_sub(&c->nlookup, 1, __ATOMIC_RELAXED);
+	return len;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct dir_snap *s = (struct dir_snap *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+	struct hnode *d;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	d = hnode_by_ino(fs, ino);
+	for (size_t i = (size_t)off; d && i < s->n; i++) {
+		struct stat st = { .st_ino = s->e[i].ino, .st_mode = s->e[i].mode };
+		size_t len;
+
+		if (plus)
+			len = plus_entry(req, fs, d, &s->e[i], buf + used,
+					 size - used, (off_t)i + 1);
+		else
+			len = fuse_add_direntry(req, buf + used, size - used,
+						s->e[i].name, &st, (off_t)i + 1);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, false);
+}
+
+void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, true);
+}

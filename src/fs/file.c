@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* file.c: region file handlers: create, open, read, write, release, ioctl. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_i.h"
+#include "hshmfs/ioctl.h"
+
+static void release_node(struct hshmfs *fs, struct hnode *n);
+
+/* An open whose reply was interrupted: the kernel will send no release. */
+static void undo_open(struct hshmfs *fs, struct hnode *n)
+{
+	release_node(fs, n);
+}
+
+/* What a new region is made of, decided under the tree lock. */
+struct new_region {
+	enum hshm_backend_kind kind;
+	uint64_t size;
+	int gpu;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
+			  const char *name, mode_t mode, struct new_region *nr)
+{
+	struct hnode *dir;
+	int err = dir_name_check(name);
+
+	if (err)
+		return err;
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	dir = hnode_by_ino(fs, parent);
+	if (!dir || dir->unlinked)
+		err = -ENOENT;
+	else if (!dir->dir)
+		err = -ENOTDIR;
+	else if (hnode_child(dir, name))
+		err = -EEXIST;
+	if (!err) {
+		hnode_dir_defaults(fs, dir, &nr->kind, &nr->size, &nr->gpu);
+		fs_req_cred(req, &nr->uid, &nr->gid, NULL);
+		if (dir->mode & S_ISGID)
+			nr->gid = dir->gid;
+		nr->mode = S_IFREG | (mode & 07777);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	return err;
+}
+
+/* Make the region, then link it; a name taken meanwhile undoes the region. */
+static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
+		       const char *name, mode_t mode, struct hnode **out)
+{
+	struct new_region nr;
+	struct hregion *r;
+	struct hnode *n;
+	int err = create_prepare(req, fs, parent, name, mode, &nr);
+
+	if (!err)
+		err = region_create(fs, &r, nr.kind, nr.size, nr.gpu, nr.uid,
+				    nr.gid, nr.mode);
+	if (err)
+		return err;
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	err = dir_new_child(req, fs, parent, name, nr.mode, &n);
+	if (err) {
+		pthread_rwlock_unlock(&fs->tree_lock);
+		region_discard(r);
+		return err;
+	}
+	n->gid = nr.gid;
+	n->region = r;
+	region_save_meta(fs, n);
+	*out = n; /* returned with tree_lock held for writing */
+	return 0;
+}
+
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	int err = create_node(req, fs, parent, name, mode, &n);
+
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	fi->fh = (uintptr_t)n;
+	err = hshmfs_pt_open(fs, n, fi);
+	if (!err) {
+		n->nopen++;
+		hnode_entry(fs, n, &e);
+	}
+	pthread_mutex_unlock(&n->lock);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		undo_open(fs, n); /* interrupted: the kernel never saw it */
+}
+
+void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	int err = create_node(req, fs, parent, name, mode, &n);
+
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	hnode_entry(fs, n, &e);
+	pthread_mutex_unlock(&n->lock);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_entry(req, &e);
+}
+
+static int open_checks(struct hnode *n, int flags)
+{
+	if (!n->region)
+		return n->dir ? -EISDIR : -EINVAL;
+	if (n->region->damaged) {
+		HSHMFS_LOG(FUSE_LOG_WARNING, "open of '%s' refused: %s\n",
+			   n->name ? n->name : "?", n->region->state);
+		return -EIO;
+	}
+	if (flags & O_TRUNC) {
+		HSHMFS_LOG(FUSE_LOG_INFO, "open of '%s' with O_TRUNC refused: "
+			   "a region cannot be shorter than its headers\n",
+			   n->name ? n->name : "?");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+	int err;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (!n) {
+		pthread_rwlock_unlock(&fs->tree_lock);
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (n->region)
+		region_refresh(fs, n);
+	pthread_mutex_lock(&n->lock);
+	fi->fh = (uintptr_t)n;
+	err = open_checks(n, fi->flags);
+	if (!err)
+		err = hshmfs_pt_open(fs, n, fi);
+	if (!err)
+		n->nopen++;
+	pthread_mutex_unlock(&n->lock);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else if (fuse_reply_open(req, fi) == -ENOENT)
+		undo_open(fs, n);
+}
+
+/*
+ * A node stays in the table while it is open, so the pointer kept in fh is
+ * valid until release.  Reads and writes take only the region's map lock.
+ */
+static struct hnode *node_of(struct fuse_file_info *fi)
+{
+	return (struct hnode *)(uintptr_t)fi->fh;
+}
+
+static void read_host(fuse_req_t req, struct hregion *r, size_t size,
+		      uint64_t off)
+{
+	uint64_t end = hshm_image_size(&r->be);
+
+	if (off >= end)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, hshm_region(&r->be) + off,
+			       (size_t)(size < end - off ? size : end - off));
+}
+
+static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
+		      uint64_t off)
+{
+	char *buf = malloc(size ? size : 1);
+	ssize_t got;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	got = hshm_image_pread(&r->be, buf, size, off);
+	if (got < 0)
+		fuse_reply_err(req, (int)-got);
+	else
+		fuse_reply_buf(req, buf, (size_t)got);
+	free(buf);
+}
+
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	     struct fuse_file_info *fi)
+{
+	struct hregion *r = node_of(fi)->region;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	pthread_rwlock_rdlock(&r->map_lock);
+	if (hshm_region(&r->be))
+		read_host(req, r, size, (uint64_t)off);
+	else
+		read_copy(req, r, size, (uint64_t)off);
+	pthread_rwlock_unlock(&r->map_lock);
+}
+
+/* Writes land only in the data area: headers are changed through xattrs,
+ * and the bytes past the data belong to hshmfs' own record. */
+static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
+			    uint64_t off)
+{
+	struct hshm_backend *be = &n->region->be;
+	uint64_t lo = hshm_data_offset(be);
+	uint64_t hi = lo + hshm_data_capacity(be);
+
+	if (off < lo) {
+		HSHMFS_LOG(FUSE_LOG_INFO, "write at %llu to '%s' refused: the "
+			   "header pages end at %llu\n", (unsigned long long)off,
+			   n->name ? n->name : "?", (unsigned long long)lo);
+		return -EPERM;
+	}
+	if (off >= hi)
+		return size ? -ENOSPC : 0;
+	if (size > hi - off)
+		size = (size_t)(hi - off);
+	return hshm_image_pwrite(be, buf, size, off);
+}
+
+void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+	      off_t off, struct fuse_file_info *fi)
+{
+	struct hnode *n = node_of(fi);
+	ssize_t done;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	pthread_rwlock_rdlock(&n->region->map_lock);
+	done = write_locked(n, buf, size, (uint64_t)off);
+	pthread_rwlock_unlock(&n->region->map_lock);
+	if (done < 0) {
+		fuse_reply_err(req, (int)-done);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	hnode_touch(n, false, true, true);
+	pthread_mutex_unlock(&n->lock);
+	fuse_reply_write(req, (size_t)done);
+}
+
+static void release_node(struct hshmfs *fs, struct hnode *n)
+{
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	pthread_mutex_lock(&n->lock);
+	hshmfs_pt_release(fs, n);
+	n->nopen--;
+	pthread_mutex_unlock(&n->lock);
+	hnode_maybe_drop(fs, n);
+	pthread_rwlock_unlock(&fs->tree_lock);
+}
+
+void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	release_node(fs_of(req), node_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+/* Regions are memory: nothing to write back. */
+void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+	      struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n = node_of(fi);
+	uint64_t end = (uint64_t)offset + (uint64_t)length;
+	int err = 0;
+
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (offset < 0 || length <= 0 || end < (uint64_t)offset) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > region_size(n))
+		err = region_resize(fs, n, end);
+	pthread_mutex_unlock(&n->lock);
+	fuse_reply_err(req, -err);
+}
+
+static int gpu_info(struct hshmfs *fs, struct hnode *n,
+		    struct hshmfs_gpu_info *gi)
+{
+	struct hshm_backend *be = &n->region->be;
+	struct hshm_backend_id id = hshm_backend_id(be);
+	int err = 0;
+
+	memset(gi, 0, sizeof(*gi));
+	gi->version = HSHMFS_GPU_INFO_VERSION;
+	gi->size = sizeof(*gi);
+	gi->kind = (uint32_t)n->region->kind;
+	gi->runtime = fs->hctx.gpu ? (uint32_t)fs->hctx.gpu->id : 0;
+	gi->device = hshm_data_id(be);
+	gi->backend_size = hshm_backend_size(be);
+	gi->data_offset = hshm_data_offset(be);
+	gi->data_capacity = hshm_data_capacity(be);
+	gi->id_major = id.major;
+	gi->id_minor = id.minor;
+	if (n->region->kind == HSHM_GPU_MALLOC) {
+		err = hshm_gpu_malloc_ipc_handle(be, gi->ipc_handle);
+		if (!err)
+			n->region->ipc_opens++;
+	}
+	return err;
+}
+
+void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	      struct fuse_file_info *fi, unsigned flags, const void *in_buf,
+	      size_t in_bufsz, size_t out_bufsz)
+{
+	struct hnode *n = node_of(fi);
+	struct hshmfs_gpu_info gi;
+	enum hshm_backend_kind kind;
+	int err;
+
+	if (cmd != (unsigned int)HSHMFS_IOC_GPU_INFO || !n || !n->region) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	kind = n->region->kind;
+	if (kind != HSHM_GPU_MALLOC && kind != HSHM_GPU_SHM_MMAP) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if (out_bufsz < sizeof(gi)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	err = gpu_info(fs_of(req), n, &gi);
+	pthread_mutex_unlock(&n->lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_ioctl(req, 0, &gi, sizeof(gi));
+}

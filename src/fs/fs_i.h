@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* fs_i.h: private declarations of the hshmfs daemon (session, nodes, regions). */
+#ifndef HSHMFS_FS_I_H
+#define HSHMFS_FS_I_H
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "hshm/backend.h"
+
+/* ---- configuration (opts.c) -------------------------------------------- */
+
+enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_PASSTHROUGH };
+enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
+
+/** Raw option strings as fuse_opt fills them (owned, freed by opts_free). */
+struct hshmfs_rawopts {
+	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
+	char *gpu_runtime, *uid, *gid;
+	int hshm_links;
+	char *source; /* first non-option argument (mount.fuse3 form) */
+};
+
+/** Validated configuration of one mount. */
+struct hshmfs_config {
+	enum hshm_backend_kind backend; /* default backend of the root */
+	uint64_t size;                  /* default region size */
+	char shm_dir[PATH_MAX];
+	char prefix[64];                /* object names are "<prefix>.r<serial>" */
+	int gpu;                        /* default device */
+	mode_t root_mode;               /* 01777 by default */
+	uid_t root_uid;
+	gid_t root_gid;
+	enum hshmfs_io io;
+	enum hshmfs_mmap mmap;
+	char gpu_runtime[16];           /* "auto", "cuda", "hip", "double", "none" */
+	bool hshm_links;
+};
+
+#define HSHMFS_DEFAULT_PREFIX "hshmfs"
+#define HSHMFS_PREFIX_MAX 48
+
+/**
+ * hshmfs_parse_size() - "64M", "1G", "4096", "1k" (binary suffixes K M G T,
+ * optional trailing 'B' or 'iB').  Rejects empty, negative, junk, overflow.
+ * Return: 0, -EINVAL (malformed), -ERANGE (does not fit in 62 bits).
+ */
+int hshmfs_parse_size(const char *s, uint64_t *out);
+/** hshmfs_parse_u32() - decimal u32, no sign, no junk.  0 or -EINVAL/-ERANGE. */
+int hshmfs_parse_u32(const char *s, uint32_t *out);
+/** hshmfs_parse_mode() - octal mode up to 07777.  0 or -EINVAL. */
+int hshmfs_parse_mode(const char *s, mode_t *out);
+/** hshmfs_prefix_check() - [A-Za-z0-9_-], 1..48 bytes.  0 or -EINVAL. */
+int hshmfs_prefix_check(const char *s);
+
+/**
+ * hshmfs_opts_parse() - parse hshmfs' own -o options out of @args (the rest,
+ * FUSE's, stay), then validate them into @cfg.  Prints a message naming the
+ * bad option.  Return: 0, or -EINVAL.
+ */
+int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
+		      struct hshmfs_config *cfg);
+void hshmfs_opts_free(struct hshmfs_rawopts *raw);
+void hshmfs_opts_help(void);
+
+/* ---- nodes (inode.c) ---------------------------------------------------- */
+
+struct hnode;
+
+/** Directory defaults and children (hash by name + list in creation order). */
+struct hdir {
+	struct hnode **buckets;
+	size_t nbuckets, count;
+	struct hnode *head, *tail; /* insertion order (readdir) */
+	bool has_backend, has_size;
+	enum hshm_backend_kind backend;
+	uint64_t size;
+	int gpu;                     /* -1: inherit */
+};
+
+/** A region file: the daemon's view of one HSHM region. */
+struct hregion {
+	struct hshm_backend be;
+	enum hshm_backend_kind kind;
+	pthread_rwlock_t map_lock;   /* read/write vs resize (remap) */
+	uint64_t serial;             /* object name "<prefix>.r<serial>" */
+	int backing_id;              /* passthrough id, 0 = none */
+	unsigned backing_refs;
+	unsigned ipc_opens;          /* gpu_malloc handles handed out */
+	char state[96];              /* "ok" or why it cannot be attached */
+	bool damaged;
+};
+
+/** An inode of the filesystem.  Guarded by fs->tree_lock for the tree
+ * fields and by @lock for attributes and the region. */
+struct hnode {
+	uint64_t ino;
+	uint64_t nlookup;            /* kernel references (forget) */
+	unsigned nopen;              /* open handles */
+	struct hnode *parent;        /* NULL for the root and unlinked nodes */
+	char *name;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	nlink_t nlink;
+	struct timespec atime, mtime, ctime;
+	bool unlinked;
+	bool foreign;                /* not made by this mount (e.g. /.hshm) */
+	uint64_t dir_cookie;         /* position in the parent's listing */
+	pthread_mutex_t lock;
+	struct hnode *ino_next;      /* ino hash chain */
+	struct hnode *name_next;     /* parent's name hash chain */
+	struct hnode *prev, *next;   /* parent's insertion list */
+	struct hdir *dir;            /* S_IFDIR */
+	struct hregion *region;      /* S_IFREG */
+	char *target;                /* S_IFLNK */
+};
+
+/* ---- the session (one per mount; no globals) ---------------------------- */
+
+struct hshmfs_pt; /* passthrough state (passthrough.c) */
+
+struct hshmfs {
+	struct hshmfs_config cfg;
+	struct hshm_ctx hctx;
+	struct fuse_session *se;
+	pthread_rwlock_t tree_lock;  /* namespace: hashes, parents, names */
+	struct hnode **ino_buckets;
+	size_t ino_nbuckets, ino_count;
+	uint64_t next_ino;
+	uint64_t next_serial;        /* guarded by tree_lock */
+	uint64_t next_cookie;
+	struct hnode *root;
+	struct hshmfs_pt *pt;
+	uint32_t id_major;           /* major of the ids this mount makes */
+	double attr_timeout;
+	double entry_timeout;
+};
+
+static inline struct hshmfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+int hnode_table_init(struct hshmfs *fs);
+void hnode_table_fini(struct hshmfs *fs);
+/** New node with a fresh ino, mode/uid/gid/times set, not yet linked. */
+struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid);
+void hnode_free(struct hnode *n);
+/** Lookups under tree_lock (caller holds it, read or write). */
+struct hnode *hnode_by_ino(struct hshmfs *fs, fuse_ino_t ino);
+struct hnode *hnode_child(struct hnode *dir, const char *name);
+/** Link @n as @name in @dir / unlink it (tree_lock held for writing). */
+int hnode_link(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
+	       const char *name);
+void hnode_unlink(struct hshmfs *fs, struct hnode *n);
+/** Drop @count kernel references; frees (and releases the region) at zero
+ * when unlinked and not open.  tree_lock held for writing. */
+void hnode_forget(struct hshmfs *fs, struct hnode *n, uint64_t count);
+/** Drop the node if unreferenced (nlookup == 0, nopen == 0, unlinked). */
+void hnode_maybe_drop(struct hshmfs *fs, struct hnode *n);
+/** Fill @st from @n (node lock held or a consistent snapshot). */
+void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st);
+/** Path of @n relative to the root, "" for the root (tree_lock held). */
+int hnode_path(struct hnode *n, char *buf, size_t len);
+/** Effective defaults for new regions in @dir (walks to the root). */
+void hnode_dir_defaults(struct hshmfs *fs, struct hnode *dir,
+			enum hshm_backend_kind *kind, uint64_t *size, int *gpu);
+void hnode_touch(struct hnode *n, bool atime, bool mtime, bool ctime);
+/** Fill an entry reply for @n and take a lookup reference. */
+void hnode_entry(struct hshmfs *fs, struct hnode *n, struct fuse_entry_param *e);
+
+/* ---- regions (region.c) ------------------------------------------------- */
+
+/** Create the region of a new file, its object owned by @uid/@gid with the
+ * permission bits of @mode.  No lock needed.  0 or -errno (logged). */
+int region_create(struct hshmfs *fs, struct hregion **out,
+		  enum hshm_backend_kind kind, uint64_t size, int gpu,
+		  uid_t uid, gid_t gid, mode_t mode);
+/** Free a region that was never linked (create lost a race). */
+void region_discard(struct hregion *r);
+/** Release the region of an unlinked node: destroy if owned, else detach. */
+void region_release(struct hshmfs *fs, struct hnode *n);
+/** Detach at unmount (regions stay, ownership model aside). */
+void region_unmount(struct hshmfs *fs, struct hnode *n);
+/** Resize to @size bytes of image (node lock held).  0 or -errno. */
+int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size);
+/** Apply owner/mode of @n to the backing object.  0 or -errno. */
+int region_sync_perm(struct hshmfs *fs, struct hnode *n);
+/** Persist the metadata record of @n into its object (best effort). */
+void region_save_meta(struct hshmfs *fs, struct hnode *n);
+/** Current image size (st_size). */
+uint64_t region_size(struct hnode *n);
+/** Refresh a size change made by another process; true if it changed. */
+bool region_refresh(struct hshmfs *fs, struct hnode *n);
+/** Rebuild the tree from the objects under shm_dir at mount time (recover.c). */
+int region_recover(struct hshmfs *fs);
+
+/* ---- request handlers --------------------------------------------------- */
+
+extern const struct fuse_lowlevel_ops hshmfs_ops;
+
+void fs_init(void *userdata, struct fuse_conn_info *conn);
+void fs_destroy(void *userdata);
+/* dir.c */
+void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void fs_forget_multi(fuse_req_t req, size_t count,
+		     struct fuse_forget_data *forgets);
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags);
+void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name);
+void fs_readlink(fuse_req_t req, fuse_ino_t ino);
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev);
+void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	     const char *newname);
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi);
+void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+int dir_name_check(const char *name);
+/** Create and link a node for the caller of @req (tree_lock held, write). */
+int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
+		  const char *name, mode_t mode, struct hnode **out);
+/* file.c */
+void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	     struct fuse_file_info *fi);
+void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+	      off_t off, struct fuse_file_info *fi);
+void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+	      struct fuse_file_info *fi);
+void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	      struct fuse_file_info *fi, unsigned flags, const void *in_buf,
+	      size_t in_bufsz, size_t out_bufsz);
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi);
+/* attr.c */
+void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi);
+void fs_statfs(fuse_req_t req, fuse_ino_t ino);
+/* xattr.c */
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags);
+void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/**
+ * xattr value parsers (pure; fuzzed).  Values arrive without a terminating
+ * NUL; a single trailing newline is tolerated (echo-style).
+ * Return: 0 or -EINVAL / -ERANGE.
+ */
+int hshmfs_xattr_parse_id(const char *v, size_t n, struct hshm_backend_id *id);
+int hshmfs_xattr_parse_size(const char *v, size_t n, uint64_t *size);
+int hshmfs_xattr_parse_backend(const char *v, size_t n,
+			       enum hshm_backend_kind *kind);
+int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out);
+int hshmfs_xattr_parse_int(const char *v, size_t n, int *out);
+
+/* ---- passthrough (passthrough.c) ---------------------------------------- */
+
+/** Install the custom I/O hooks on the session fd (after mount). */
+int hshmfs_pt_setup(struct hshmfs *fs);
+void hshmfs_pt_fini(struct hshmfs *fs);
+/** Whether mmap of host regions maps the object's pages (decided at INIT). */
+bool hshmfs_pt_shared(struct hshmfs *fs);
+const char *hshmfs_pt_mode_name(struct hshmfs *fs);
+/** Open flags + backing id for an open of @n (node lock held). */
+int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
+		   struct fuse_file_info *fi);
+void hshmfs_pt_release(struct hshmfs *fs, struct hnode *n);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define HSHMFS_LOG(level, ...) fuse_log(level, "hshmfs: " __VA_ARGS__)
+
+/** Credentials of the caller of @req (uid, gid, umask). */
+void fs_req_cred(fuse_req_t req, uid_t *uid, gid_t *gid, mode_t *umask);
+
+#endif /* HSHMFS_FS_I_H */

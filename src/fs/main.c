@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c: hshmfs daemon entry point: parse options, set up, run the session. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_i.h"
+#include "hshm_config.h"
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] SOURCE MOUNTPOINT\n\n", prog);
+	printf("Shows HSHM memory regions as files.\n\n");
+	hshmfs_opts_help();
+	printf("\nFUSE options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static void fuse_log_to_hshm(void *arg, int level, const char *msg)
+{
+	fuse_log(level <= 3 ? FUSE_LOG_ERR : level == 4 ? FUSE_LOG_WARNING
+						       : FUSE_LOG_INFO,
+		 "hshmfs: %s\n", msg);
+	(void)arg;
+}
+
+/* Options every mount gets: permission checks in the kernel (mode bits are
+ * enforced before any request reaches us), a recognisable source and type,
+ * and, when root mounts, access for every user as on /dev/shm. */
+static int add_default_opts(struct fuse_args *args, const char *source)
+{
+	char fsname[300];
+
+	snprintf(fsname, sizeof(fsname), "-ofsname=%s",
+		 source ? source : "hshmfs");
+	if (strchr(fsname, ','))
+		strcpy(fsname, "-ofsname=hshmfs");
+	if (fuse_opt_add_arg(args, "-odefault_permissions") ||
+	    fuse_opt_add_arg(args, "-osubtype=hshmfs") ||
+	    fuse_opt_add_arg(args, fsname))
+		return -ENOMEM;
+	if (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other"))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Returns 1 when the program should exit 0 (help, version). */
+static int parse(struct fuse_args *args, struct hshmfs *fs,
+		 struct hshmfs_rawopts *raw, struct fuse_cmdline_opts *co)
+{
+	if (hshmfs_opts_parse(args, raw, &fs->cfg))
+		return -EINVAL;
+	if (fuse_parse_cmdline(args, co))
+		return -EINVAL;
+	if (co->show_help) {
+		usage(args->argv[0]);
+		return 1;
+	}
+	if (co->show_version) {
+		printf("hshmfs version %s\n", HSHMFS_VERSION);
+		fuse_lowlevel_version();
+		return 1;
+	}
+	if (!co->mountpoint && raw->source) { /* "hshmfs MOUNTPOINT" */
+		co->mountpoint = raw->source;
+		raw->source = NULL;
+	}
+	if (!co->mountpoint) {
+		fprintf(stderr, "hshmfs: no mount point given (see -h)\n");
+		return -EINVAL;
+	}
+	return add_default_opts(args, raw->source);
+}
+
+static uint32_t prefix_major(const char *prefix)
+{
+	uint32_t h = 2166136261u;
+
+	while (*prefix)
+		h = (h ^ (unsigned char)*prefix++) * 16777619u;
+	return h == UINT32_MAX ? 1 : h;
+}
+
+static int setup_gpu(struct hshmfs *fs)
+{
+	const struct hshm_gpu_runtime *rt = NULL;
+	int err = hshm_gpu_by_name(fs->cfg.gpu_runtime, &rt);
+
+	if (err)
+		return err;
+	fs->hctx.gpu = rt;
+	if (rt && rt->id == HSHM_GPU_DOUBLE)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "GPU runtime: the test double "
+			   "(host memory posing as a device), as requested\n");
+	else
+		HSHMFS_LOG(FUSE_LOG_INFO, "GPU runtime: %s\n",
+			   rt ? rt->name : "none (GPU backends unavailable)");
+	return 0;
+}
+
+static int setup(struct hshmfs *fs)
+{
+	int err;
+
+	hshm_ctx_init(&fs->hctx);
+	fs->hctx.log = fuse_log_to_hshm;
+	err = hshm_ctx_open_dir(&fs->hctx, fs->cfg.shm_dir);
+	if (err) {
+		fprintf(stderr, "hshmfs: shm_dir %s: %s\n", fs->cfg.shm_dir,
+			strerror(-err));
+		return err;
+	}
+	err = setup_gpu(fs);
+	if (err)
+		return err;
+	pthread_rwlock_init(&fs->tree_lock, NULL);
+	err = hnode_table_init(fs);
+	if (err)
+		return err;
+	fs->root = hnode_new(fs, S_IFDIR | fs->cfg.root_mode, fs->cfg.root_uid,
+			     fs->cfg.root_gid);
+	if (!fs->root)
+		return -ENOMEM;
+	fs->root->nlookup = 1;
+	fs->id_major = prefix_major(fs->cfg.prefix);
+	fs->next_serial = 1;
+	fs->attr_timeout = 1.0;
+	fs->entry_timeout = 1.0;
+	return region_recover(fs);
+}
+
+static int run(struct hshmfs *fs, struct fuse_args *args,
+	       struct fuse_cmdline_opts *co)
+{
+	struct fuse_loop_config *lc;
+	int err = -EIO;
+
+	fs->se = fuse_session_new(args, &hshmfs_ops, sizeof(hshmfs_ops), fs);
+	if (!fs->se)
+		return -EINVAL; /* libfuse printed which option it refused */
+	if (fuse_set_signal_handlers(fs->se))
+		goto out_session;
+	if (fuse_session_mount(fs->se, co->mountpoint))
+		goto out_signals;
+	if (hshmfs_pt_setup(fs))
+		goto out_unmount;
+	fuse_daemonize(co->foreground);
+	if (co->singlethread) {
+		err = fuse_session_loop(fs->se);
+	} else {
+		lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, co->clone_fd);
+		fuse_loop_cfg_set_max_threads(lc, co->max_threads);
+		if (co->max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(lc, co->max_idle_threads);
+		err = fuse_session_loop_mt(fs->se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+out_unmount:
+	fuse_session_unmount(fs->se);
+out_signals:
+	fuse_remove_signal_handlers(fs->se);
+out_session:
+	fuse_session_destroy(fs->se);
+	fs->se = NULL;
+	return err;
+}
+
+static void teardown(struct hshmfs *fs)
+{
+	if (fs->ino_buckets)
+		hnode_table_fini(fs);
+	hshmfs_pt_fini(fs);
+	pthread_rwlock_destroy(&fs->tree_lock);
+	hshm_ctx_fini(&fs->hctx);
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts co = { 0 };
+	struct hshmfs_rawopts raw;
+	struct hshmfs fs;
+	int err;
+
+	memset(&fs, 0, sizeof(fs));
+	err = parse(&args, &fs, &raw, &co);
+	if (!err)
+		err = setup(&fs);
+	if (!err)
+		err = run(&fs, &args, &co);
+	teardown(&fs);
+	free(co.mountpoint);
+	hshmfs_opts_free(&raw);
+	fuse_opt_free_args(&args);
+	return err < 0 ? 1 : 0;
+}

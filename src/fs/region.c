@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* region.c: a region file's backend: create, resize, release, object perms. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs_i.h"
+#include "meta.h"
+
+#define CREATE_TRIES 64
+
+uint64_t region_size(struct hnode *n)
+{
+	return n->region->damaged ? n->region->be.image_size
+				  : hshm_image_size(&n->region->be);
+}
+
+static struct hregion *region_alloc(enum hshm_backend_kind kind)
+{
+	struct hregion *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	pthread_rwlock_init(&r->map_lock, NULL);
+	r->kind = kind;
+	r->be.fd = -1;
+	strcpy(r->state, "ok");
+	return r;
+}
+
+static bool kind_has_object(enum hshm_backend_kind kind)
+{
+	return kind == HSHM_POSIX_SHM_MMAP || kind == HSHM_GPU_SHM_MMAP;
+}
+
+static int region_init_backend(struct hshmfs *fs, struct hregion *r,
+			       uint64_t size, int gpu)
+{
+	struct hshm_init_args a = { .size = size, .device = gpu };
+	char url[HSHM_URL_MAX];
+	int err = -EEXIST;
+
+	for (int i = 0; i < CREATE_TRIES && err == -EEXIST; i++) {
+		r->serial = __atomic_fetch_add(&fs->next_serial, 1,
+					       __ATOMIC_RELAXED);
+		snprintf(url, sizeof(url), "/%s.r%llu", fs->cfg.prefix,
+			 (unsigned long long)r->serial);
+		a.id.major = fs->id_major;
+		a.id.minor = (uint32_t)r->serial;
+		a.url = kind_has_object(r->kind) ? url : NULL;
+		err = hshm_shm_init(&r->be, &fs->hctx, r->kind, &a);
+	}
+	return err;
+}
+
+static int obj_perm(struct hregion *r, uid_t uid, gid_t gid, mode_t mode)
+{
+	int fd = r->be.fd;
+
+	if (!kind_has_object(r->kind) || fd < 0)
+		return 0;
+	if (fchown(fd, uid, gid) == -1) {
+		int err = -errno;
+
+		HSHMFS_LOG(FUSE_LOG_ERR, "chown of object %s to %u:%u: %s\n",
+			   r->be.url, uid, gid, strerror(-err));
+		return err;
+	}
+	if (fchmod(fd, mode & 0777) == -1) {
+		int err = -errno;
+
+		HSHMFS_LOG(FUSE_LOG_ERR, "chmod of object %s: %s\n", r->be.url,
+			   strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+void region_discard(struct hregion *r)
+{
+	if (hshm_is_owner(&r->be))
+		hshm_shm_destroy(&r->be);
+	else
+		hshm_shm_detach(&r->be);
+	pthread_rwlock_destroy(&r->map_lock);
+	free(r);
+}
+
+int region_create(struct hshmfs *fs, struct hregion **out,
+		  enum hshm_backend_kind kind, uint64_t size, int gpu,
+		  uid_t uid, gid_t gid, mode_t mode)
+{
+	struct hregion *r;
+	int err = hshm_backend_available(&fs->hctx, kind);
+
+	if (err) {
+		HSHMFS_LOG(FUSE_LOG_ERR, "create: backend %s not available in "
+			   "this build or mount (no GPU runtime)\n",
+			   hshm_backend_kind_name(kind));
+		return err;
+	}
+	r = region_alloc(kind);
+	if (!r)
+		return -ENOMEM;
+	err = region_init_backend(fs, r, size, gpu);
+	if (err) {
+		HSHMFS_LOG(FUSE_LOG_ERR, "create: %s region of %llu bytes: %s\n",
+			   hshm_backend_kind_name(kind),
+			   (unsigned long long)size, strerror(-err));
+		pthread_rwlock_destroy(&r->map_lock);
+		free(r);
+		return err;
+	}
+	err = obj_perm(r, uid, gid, mode);
+	if (err) {
+		region_discard(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+int region_sync_perm(struct hshmfs *fs, struct hnode *n)
+{
+	return obj_perm(n->region, n->uid, n->gid, n->mode);
+}
+
+int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
+{
+	struct hregion *r = n->region;
+	int err;
+
+	if (r->damaged)
+		return -EIO;
+	if (size == hshm_image_size(&r->be))
+		return 0;
+	if (r->kind == HSHM_GPU_MALLOC && r->ipc_opens) {
+		HSHMFS_LOG(FUSE_LOG_WARNING, "truncate of %s refused: its IPC "
+			   "handle was handed out %u time(s) and a resize "
+			   "would reallocate the device memory\n",
+			   n->name ? n->name : "?", r->ipc_opens);
+		return -ETXTBSY;
+	}
+	if (r->backing_refs && r->kind != HSHM_POSIX_SHM_MMAP &&
+	    r->kind != HSHM_GPU_SHM_MMAP && r->kind != HSHM_MALLOC)
+		return -EBUSY;
+	pthread_rwlock_wrlock(&r->map_lock);
+	err = hshm_shm_resize(&r->be, size);
+	pthread_rwlock_unlock(&r->map_lock);
+	if (err)
+		return err;
+	region_save_meta(fs, n);
+	return 0;
+}
+
+bool region_refresh(struct hshmfs *fs, struct hnode *n)
+{
+	struct hregion *r = n->region;
+	uint64_t before;
+	int err;
+
+	if (!r || r->damaged || !kind_has_object(r->kind))
+		return false;
+	before = hshm_image_size(&r->be);
+	pthread_rwlock_wrlock(&r->map_lock);
+	err = hshm_shm_refresh(&r->be);
+	pthread_rwlock_unlock(&r->map_lock);
+	if (err) {
+		r->damaged = true;
+		snprintf(r->state, sizeof(r->state), "damaged: %s",
+			 strerror(-err));
+		HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind hshmfs and "
+			   "no longer validates: %s\n", r->be.url,
+			   strerror(-err));
+		return true;
+	}
+	return before != hshm_image_size(&r->be);
+}
+
+void region_save_meta(struct hshmfs *fs, struct hnode *n)
+{
+	struct hshmfs_meta m;
+	size_t len;
+	void *spare;
+
+	if (!n->region || n->region->damaged)
+		return;
+	spare = hshm_spare(&n->region->be, &len);
+	if (!spare || len < sizeof(m))
+		return;
+	meta_from_node(fs, n, &m);
+	memcpy(spare, &m, sizeof(m));
+}
+
+static void meta_clear(struct hnode *n)
+{
+	size_t len;
+	void *spare = hshm_spare(&n->region->be, &len);
+
+	if (spare && len >= sizeof(struct hshmfs_meta))
+		memset(spare, 0, sizeof(struct hshmfs_meta));
+}
+
+static void region_free(struct hnode *n)
+{
+	pthread_rwlock_destroy(&n->region->map_lock);
+	free(n->region);
+	n->region = NULL;
+}
+
+
+void region_release(struct hshmfs *fs, struct hnode *n)
+{
+	struct hregion *r = n->region;
+
+	if (r->damaged) {
+		/* never attached; the object is left for its owner to inspect */
+	} else if (hshm_is_owner(&r->be)) {
+		int err = hshm_shm_destroy(&r->be);
+
+		if (err && err != -ENOENT)
+			HSHMFS_LOG(FUSE_LOG_ERR, "destroy of %s: %s\n",
+				   r->be.url, strerror(-err));
+	} else {
+		/* Not ours to destroy: detach and stop claiming it. */
+		meta_clear(n);
+		hshm_shm_detach(&r->be);
+	}
+	region_free(n);
+}
+
+void region_unmount(struct hshmfs *fs, struct hnode *n)
+{
+	if (!n->region->damaged) {
+		region_save_meta(fs, n);
+		hshm_shm_detach(&n->region->be);
+	}
+	region_free(n);
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* xattr.c: the user.hshm.* attributes: what HSHM knows about a region. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "fs_i.h"
+
+#define XPFX "user.hshm."
+#define XVAL_MAX 128
+
+/* ---- pure value parsers -------------------------------------------------- */
+
+/* Copy @v (no NUL, at most one trailing '\n') into @buf as a C string. */
+static int xval(const char *v, size_t n, char *buf, size_t len)
+{
+	if (n && v[n - 1] == '\n')
+		n--;
+	if (n == 0 || n >= len || memchr(v, '\0', n))
+		return -EINVAL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int hshmfs_xattr_parse_id(const char *v, size_t n, struct hshm_backend_id *id)
+{
+	char buf[32], *dot;
+	struct hshm_backend_id t;
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	dot = strchr(buf, '.');
+	if (!dot)
+		return -EINVAL;
+	*dot = '\0';
+	if (hshmfs_parse_u32(buf, &t.major) || hshmfs_parse_u32(dot + 1, &t.minor))
+		return -EINVAL;
+	if (hshm_id_is_null(t))
+		return -EINVAL;
+	*id = t;
+	return 0;
+}
+
+int hshmfs_xattr_parse_size(const char *v, size_t n, uint64_t *size)
+{
+	char buf[32];
+	uint64_t s;
+	int err;
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	err = hshmfs_parse_size(buf, &s);
+	if (err)
+		return err;
+	if (s == 0)
+		return -EINVAL;
+	*size = s;
+	return 0;
+}
+
+int hshmfs_xattr_parse_backend(const char *v, size_t n,
+			       enum hshm_backend_kind *kind)
+{
+	char buf[32];
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	return hshm_backend_kind_parse(buf, kind);
+}
+
+int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out)
+{
+	char buf[4];
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	if (!strcmp(buf, "1"))
+		*out = true;
+	else if (!strcmp(buf, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int hshmfs_xattr_parse_int(const char *v, size_t n, int *out)
+{
+	char buf[16];
+	uint32_t u;
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	if (hshmfs_parse_u32(buf, &u) || u > INT32_MAX)
+		return -EINVAL;
+	*out = (int)u;
+	return 0;
+}
+
+/* ---- attribute table ------------------------------------------------------ */
+
+enum xa_on { XA_REG = 1, XA_DIR = 2 };
+
+struct xattr_def {
+	const char *name; /* without "user.hshm." */
+	unsigned on;
+	bool writable;
+};
+
+static const struct xattr_def xattr_defs[] = {
+	{ "backend", XA_REG | XA_DIR, false /* on a region; writable on dirs */ },
+	{ "id", XA_REG, true },
+	{ "url", XA_REG, false },
+	{ "backend_size", XA_REG, false },
+	{ "data_capacity", XA_REG, false },
+	{ "data_offset", XA_REG, false },
+	{ "data_id", XA_REG | XA_DIR, false /* writable on dirs */ },
+	{ "owned", XA_REG, true },
+	{ "layout", XA_REG, false },
+	{ "mmap", XA_REG, false },
+	{ "kind", XA_REG, false },
+	{ "state", XA_REG, false },
+	{ "size", XA_DIR, true },
+};
+
+static const struct xattr_def *xattr_find(const char *name, unsigned on)
+{
+	if (strncmp(name, XPFX, sizeof(XPFX) - 1))
+		return NULL;
+	name += sizeof(XPFX) - 1;
+	for (size_t i = 0; i < sizeof(xattr_defs) / sizeof(xattr_defs[0]); i++)
+		if (!strcmp(xattr_defs[i].name, name) && (xattr_defs[i].on & on))
+			return &xattr_defs[i];
+	return NULL;
+}
+
+static unsigned node_on(const struct hnode *n)
+{
+	return n->region ? XA_REG : n->dir ? XA_DIR : 0;
+}
+
+static int reg_value(struct hshmfs *fs, struct hnode *n, const char *a,
+		     char *out, size_t len)
+{
+	struct hregion *r = n->region;
+	struct hshm_backend *be = &r->be;
+	bool gpu = r->kind == HSHM_GPU_MALLOC || r->kind == HSHM_GPU_SHM_MMAP;
+
+	if (!strcmp(a, "backend"))
+		return snprintf(out, len, "%s", hshm_backend_kind_name(r->kind));
+	if (!strcmp(a, "state"))
+		return snprintf(out, len, "%s", r->state);
+	if (!strcmp(a, "url"))
+		return snprintf(out, len, "%s", hshm_backend_url(be));
+	if (!strcmp(a, "kind"))
+		return snprintf(out, len, "%s", gpu ? "gpu" : "host");
+	if (!strcmp(a, "mmap"))
+		return snprintf(out, len, "%s", r->kind == HSHM_GPU_MALLOC ?
+				"none" : hshmfs_pt_mode_name(fs));
+	if (r->damaged)
+		return -ENODATA;
+	if (!strcmp(a, "id"))
+		return snprintf(out, len, "%" PRIu32 ".%" PRIu32,
+				hshm_backend_id(be).major,
+				hshm_backend_id(be).minor);
+	if (!strcmp(a, "backend_size"))
+		return snprintf(out, len, "%" PRIu64, hshm_backend_size(be));
+	if (!strcmp(a, "data_capacity"))
+		return snprintf(out, len, "%" PRIu64, hshm_data_capacity(be));
+	if (!strcmp(a, "data_offset"))
+		return snprintf(out, len, "%" PRIu64, hshm_data_offset(be));
+	if (!strcmp(a, "data_id"))
+		return snprintf(out, len, "%" PRId32, hshm_data_id(be));
+	if (!strcmp(a, "owned"))
+		return snprintf(out, len, "%d", hshm_is_owner(be) ? 1 : 0);
+	if (!strcmp(a, "layout"))
+		return snprintf(out, len, "%s", hshm_layout_name(be->layout));
+	return -ENODATA;
+}
+
+static int dir_value(struct hshmfs *fs, struct hnode *n, const char *a,
+		     char *out, size_t len)
+{
+	enum hshm_backend_kind kind;
+	uint64_t size;
+	int gpu;
+
+	hnode_dir_defaults(fs, n, &kind, &size, &gpu);
+	if (!strcmp(a, "backend"))
+		return snprintf(out, len, "%s", hshm_backend_kind_name(kind));
+	if (!strcmp(a, "size"))
+		return snprintf(out, len, "%" PRIu64, size);
+	if (!strcmp(a, "data_id"))
+		return snprintf(out, len, "%d", gpu);
+	return -ENODATA;
+}
+
+static int get_value(struct hshmfs *fs, fuse_ino_t ino, const char *name,
+		     char *out, size_t len)
+{
+	struct hnode *n = hnode_by_ino(fs, ino);
+	const struct xattr_def *d;
+	int ret;
+
+	if (!n)
+		return -ENOENT;
+	d = xattr_find(name, node_on(n));
+	if (!d)
+		return -ENODATA;
+	pthread_mutex_lock(&n->lock);
+	if (n->region)
+		ret = reg_value(fs, n, d->name, out, len);
+	else
+		ret = dir_value(fs, n, d->name, out, len);
+	pthread_mutex_unlock(&n->lock);
+	return ret;
+}
+
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct hshmfs *fs = fs_of(req);
+	char val[PATH_MAX];
+	int len;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	len = get_value(fs, ino, name, val, sizeof(val));
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (len < 0)
+		fuse_reply_err(req, -len);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)len);
+	else if ((size_t)len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, val, (size_t)len);
+}
+
+static size_t list_names(struct hnode *n, char *buf, size_t size)
+{
+	unsigned on = node_on(n);
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(xattr_defs) / sizeof(xattr_defs[0]); i++) {
+		const struct xattr_def *d = &xattr_defs[i];
+		size_t l = sizeof(XPFX) - 1 + strlen(d->name) + 1;
+
+		if (!(d->on & on))
+			continue;
+		if (buf && used + l <= size)
+			snprintf(buf + used, l, XPFX "%s", d->name);
+		used += l;
+	}
+	return used;
+}
+
+void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct hshmfs *fs = fs_of(req);
+	char buf[1024];
+	struct hnode *n;
+	size_t len = 0;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n)
+		len = list_names(n, buf, sizeof(buf));
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (!n)
+		fuse_reply_err(req, ENOENT);
+	else if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, len);
+}
+
+/* Only the file's owner (or root) changes what HSHM records about it. */
+static int may_change(fuse_req_t req, const struct hnode *n)
+{
+	uid_t uid;
+	gid_t gid;
+
+	fs_req_cred(req, &uid, &gid, NULL);
+	return uid == 0 || uid == n->uid ? 0 : -EPERM;
+}
+
+static int set_reg(struct hshmfs *fs, struct hnode *n, const char *a,
+		   const char *v, size_t len)
+{
+	struct hshm_backend *be = &n->region->be;
+	struct hshm_backend_id id;
+	bool own;
+	int err;
+
+	if (n->region->damaged)
+		return -EIO;
+	if (!strcmp(a, "id")) {
+		err = hshmfs_xattr_parse_id(v, len, &id);
+		if (!err && n->region->kind == HSHM_GPU_MALLOC)
+			err = -EOPNOTSUPP; /* the header lives on the device */
+		if (!err)
+			be->header->id = id;
+		return err;
+	}
+	err = hshmfs_xattr_parse_bool(v, len, &own);
+	if (err)
+		return err;
+	if (own)
+		hshm_set_owner(be);
+	else
+		hshm_unset_owner(be);
+	region_save_meta(fs, n);
+	return 0;
+}
+
+static int set_dir(struct hnode *n, const char *a, const char *v, size_t len)
+{
+	struct hdir *d = n->dir;
+	enum hshm_backend_kind kind;
+	uint64_t size;
+	int gpu, err;
+
+	if (!strcmp(a, "backend")) {
+		err = hshmfs_xattr_parse_backend(v, len, &kind);
+		if (!err) {
+			d->backend = kind;
+			d->has_backend = true;
+		}
+	} else if (!strcmp(a, "size")) {
+		err = hshmfs_xattr_parse_size(v, len, &size);
+		if (!err) {
+			d->size = size;
+			d->has_size = true;
+		}
+	} else {
+		err = hshmfs_xattr_parse_int(v, len, &gpu);
+		if (!err)
+			d->gpu = gpu;
+	}
+	return err;
+}
+
+static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
+		     const char *name, const char *v, size_t len)
+{
+	struct hnode *n = hnode_by_ino(fs, ino);
+	const struct xattr_def *d;
+	int err;
+
+	if (!n)
+		return -ENOENT;
+	d = xattr_find(name, node_on(n));
+	if (!d)
+		return strncmp(name, XPFX, sizeof(XPFX) - 1) ? -EOPNOTSUPP
+							      : -EINVAL;
+	if (n->region && !d->writable) {
+		HSHMFS_LOG(FUSE_LOG_INFO, "setxattr %s refused: read-only\n",
+			   name);
+		return -EPERM;
+	}
+	err = may_change(req, n);
+	if (err)
+		return err;
+	pthread_mutex_lock(&n->lock);
+	err = n->region ? set_reg(fs, n, d->name, v, len)
+			: set_dir(n, d->name, v, len);
+	if (!err)
+		hnode_touch(n, false, false, true);
+	pthread_mutex_unlock(&n->lock);
+	return err;
+}
+
+void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags)
+{
+	struct hshmfs *fs = fs_of(req);
+	int err;
+
+	if (flags & XATTR_CREATE) {
+		fuse_reply_err(req, EEXIST); /* every hshm attribute exists */
+		return;
+	}
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	err = set_value(req, fs, ino, name, value, size);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_err(req, -err);
+}
+
+void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	const struct xattr_def *d;
+	struct hnode *n;
+	int err = 0;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	d = n ? xattr_find(name, node_on(n)) : NULL;
+	if (!n)
+		err = -ENOENT;
+	else if (!d)
+		err = -ENODATA;
+	else if (n->region)
+		err = -EPERM;
+	else if (!(err = may_change(req, n))) {
+		/* back to inheriting from the parent */
+		pthread_mutex_lock(&n->lock);
+		if (!strcmp(d->name, "backend"))
+			n->dir->has_backend = false;
+		else if (!strcmp(d->name, "size"))
+			n->dir->has_size = false;
+		else
+			n->dir->gpu = -1;
+		pthread_mutex_unlock(&n->lock);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	fuse_reply_err(req, -err);
+}
