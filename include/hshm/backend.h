@@ -89,22 +89,25 @@ typedef void (*hshm_log_fn)(void *arg, int level, const char *msg);
 
 /**
  * Where and how regions are made.  Caller-owned; many backends may share one
- * context, which must outlive them.  Zero-initialise, then set what differs
- * from the defaults (or call hshm_ctx_init()).
+ * context, which must outlive them.  Call hshm_ctx_init() first, then set
+ * what differs from the defaults (a zeroed context would name fd 0 as its
+ * directory).
  */
 struct hshm_ctx {
 	int shm_dirfd;                      /* dir of posix objects; -1: /dev/shm */
 	const struct hshm_gpu_runtime *gpu; /* GPU runtime; NULL: none */
 	hshm_log_fn log;                    /* NULL: one line on stderr */
 	void *log_arg;
-	mode_t mode;                        /* mode of new objects; 0: 0600 */
+	mode_t mode;  /* mode of new objects, exact (fchmod, not umask); 0: 0600 */
 };
 
 /**
  * hshm_ctx_init() - fill @ctx with defaults: /dev/shm, no GPU, stderr log.
  * hshm_ctx_open_dir() - make @ctx use the directory @path for posix objects
- * (opened O_DIRECTORY|O_PATH-free, O_CLOEXEC; closed by hshm_ctx_fini()).
- * Return: 0, -ENOENT/-ENOTDIR/-EACCES (from open), -ENAMETOOLONG.
+ * (opened O_RDONLY|O_DIRECTORY|O_CLOEXEC, not O_PATH; closed by
+ * hshm_ctx_fini(), which closes any shm_dirfd >= 0).
+ * Return: 0, -ENOENT/-ENOTDIR/-EACCES (from open), -ENAMETOOLONG, -EINVAL
+ * (NULL argument), -EBUSY (ctx->shm_dirfd already set).
  */
 void hshm_ctx_init(struct hshm_ctx *ctx);
 int hshm_ctx_open_dir(struct hshm_ctx *ctx, const char *path);
@@ -130,7 +133,7 @@ struct hshm_backend {
 	int device;          /* GPU ordinal, -1 for CPU backends */
 	bool gpu_registered; /* host mapping registered with the GPU */
 	bool ipc_opened;     /* gpu_malloc attached through an IPC handle */
-	char url[HSHM_URL_MAX];
+	char url[HSHM_URL_MAX + 1]; /* "/name" and its NUL; "" if none */
 };
 
 /** Parameters of hshm_shm_init(). */
@@ -159,6 +162,8 @@ struct hshm_backend_ops {
 			  uint64_t off);
 	uint64_t (*image_for)(uint64_t backend_size);
 	uint64_t (*min_image)(void);
+	/** Notice a size change made elsewhere; NULL: the size cannot change. */
+	int (*refresh)(struct hshm_backend *b);
 };
 
 extern const struct hshm_backend_ops hshm_malloc_ops;
@@ -202,8 +207,12 @@ int hshm_url_check(const char *url);
  * @obj_size: the object's real size (fstat), not a value read from it
  * @kind:     the backend the object is expected to be
  * @layout:   out: the layout recognised
- * Pure function: reads only @page.  Checks the id is not null, sizes against
- * @obj_size, offsets and capacity against the layout, data_id for the kind.
+ * Pure function: reads only @page.  Checks the id is not null, flags are 0,
+ * backend_size <= 2^46, sizes against @obj_size, offsets and capacity
+ * against the layout, data_id for the kind (padding at 36 is not checked).
+ * V2 (object size == backend_size, u64 at 40 == 0) is accepted for
+ * posix_shm_mmap (*@layout = V2: data at 4096, data_capacity <= size - 4096)
+ * and is -EPROTONOSUPPORT for the other kinds (*@layout = V2 as well).
  * Return: 0; -EBADMSG (inconsistent header, with the reason in @why),
  * -EPROTONOSUPPORT (a recognised layout this build cannot attach),
  * -ENODATA (object shorter than a header page).
@@ -240,7 +249,8 @@ int hshm_shm_attach(struct hshm_backend *b, const struct hshm_ctx *ctx,
 /**
  * hshm_shm_attach_fd() - join the region whose object is the open file @fd
  * (dup'ed; the caller keeps @fd).  Same checks and errors as attach; the URL
- * is left empty unless @url is given.
+ * is left empty unless @url is given.  malloc accepts a file (a memfd) with
+ * a valid malloc layout, mapped shared, not owner.  -EBADF for @fd < 0.
  */
 int hshm_shm_attach_fd(struct hshm_backend *b, const struct hshm_ctx *ctx,
 		       enum hshm_backend_kind kind, int fd, const char *url);
@@ -255,17 +265,23 @@ int hshm_shm_detach(struct hshm_backend *b);
 /**
  * hshm_shm_destroy() - detach and remove the region (unlink the object,
  * free the device memory).  Does not check ownership, like upstream; callers
- * check hshm_is_owner() first.  Return: 0, or -ENOENT if the object was
- * already removed (the view is detached anyway).
+ * check hshm_is_owner() first.  A posix region attached by fd without a URL
+ * has no name to remove: it is only detached.  (The ops' destroy removes;
+ * this then detaches.)  Return: 0, or -ENOENT if the object was already
+ * removed (the view is detached anyway), -EINVAL if @b is not attached.
  */
 int hshm_shm_destroy(struct hshm_backend *b);
 
 /**
  * hshm_shm_resize() - change the image size to @image_size, keeping the data
  * that fits; updates backend_size and data_capacity in the header.
+ * Bytes that fit keep their offsets and new bytes are zero, like a file's
+ * truncate: the spare page (hshm_spare()) does not move with the size, so
+ * its owner rewrites it after a resize.  Resizing is not coordinated across
+ * processes: others notice with hshm_shm_refresh().
  * Return: 0; -EINVAL (below hshm_min_image()), -EFBIG (beyond what the
  * backend can address), -ENOSPC/-ENOMEM (nothing changed: the old size and
- * mapping stay), -EOPNOTSUPP (attached gpu_malloc).
+ * mapping stay), -EOPNOTSUPP (attached gpu_malloc, V2 posix region).
  */
 int hshm_shm_resize(struct hshm_backend *b, uint64_t image_size);
 
@@ -291,7 +307,12 @@ void hshm_set_owner(struct hshm_backend *b);
 void hshm_unset_owner(struct hshm_backend *b);
 bool hshm_is_owner(const struct hshm_backend *b);
 
-/** Accessors; valid between a successful init/attach and detach/destroy. */
+/**
+ * Accessors; valid between a successful init/attach and detach/destroy
+ * (on a detached view: null id, 0, NULL, -1, "").  Id, sizes, data_id and
+ * priv_header_off are read from the live header; hshm_data_capacity() is
+ * clamped to the mapping, since another process may write the header.
+ */
 struct hshm_backend_id hshm_backend_id(const struct hshm_backend *b);
 enum hshm_backend_kind hshm_backend_kind(const struct hshm_backend *b);
 uint64_t hshm_backend_size(const struct hshm_backend *b);

@@ -42,6 +42,14 @@ int hshm_obj_unlink(const struct hshm_ctx *ctx, const char *url);
 /**
  * hshm_obj_size() - fstat @fd; -EINVAL unless it is a regular file.
  */
+
+/*
+ * Contract of the ops (see struct hshm_backend_ops): init/attach/attach_fd
+ * get a cleared @b with ops and ctx set and leave nothing behind on failure
+ * (the dispatcher clears @b again); attach_fd dups the fd it is given;
+ * destroy removes the region and the dispatcher then calls detach, which
+ * must therefore be idempotent; every op logs its own failures.
+ */
 int hshm_obj_size(int fd, uint64_t *size);
 
 /**
@@ -61,7 +69,93 @@ void hshm_header_fill(struct hshm_backend_header *h, struct hshm_backend_id id,
 /** Raise @size to the 1 MiB minimum; -EFBIG past HSHM_MAX_BACKEND_SIZE. */
 int hshm_size_normalise(uint64_t size, uint64_t *out);
 
-/** Map a GPU runtime's -errno for logging: "cuda: ...". */
+/** hshm_gpu_name() - name of the context's GPU runtime ("cuda") or "none". */
 const char *hshm_gpu_name(const struct hshm_ctx *ctx);
+
+/*
+ * The V1 layout of each kind (shared/reference/hshm-format.md), the one
+ * table every size and offset computation reads.
+ */
+struct hshm_v1_layout {
+	uint64_t obj_extra;     /* image size - backend_size */
+	uint64_t cap_sub;       /* backend_size - data_capacity */
+	uint64_t data_off;      /* offset of data in the image */
+	uint64_t priv_off;      /* priv_header_off stored in the header */
+	uint64_t priv_in_image; /* private header inside the image; 0: not */
+	bool gpu;               /* data_id is a GPU ordinal (>= 0), else -1 */
+};
+
+/** hshm_v1_layout_of() - the layout of @kind, or NULL if out of range. */
+const struct hshm_v1_layout *hshm_v1_layout_of(enum hshm_backend_kind kind);
+
+/** V2 (newer upstream): object size == backend_size, data at 4096. */
+#define HSHM_V2_DATA_OFF 4096u
+
+/**
+ * hshm_obj_read_page() - pread the first min(@size, 4096) bytes of @fd into
+ * @page and zero the rest.  Return: 0, -ENODATA (short read), or -errno.
+ */
+int hshm_obj_read_page(int fd, uint64_t size, unsigned char page[HSHM_PAGE]);
+
+/**
+ * hshm_obj_reserve() - allocate [@off, @off+@len) of @fd (fallocate mode 0,
+ * so the file grows to cover it), falling back to posix_fallocate where the
+ * filesystem lacks fallocate.  A full tmpfs fails here with -ENOSPC instead
+ * of raising SIGBUS on first touch.  Return: 0 or -errno.
+ */
+int hshm_obj_reserve(int fd, uint64_t off, uint64_t len);
+
+/** hshm_priv_page_alloc()/free() - one private anonymous zeroed page. */
+int hshm_priv_page_alloc(void **out);
+void hshm_priv_page_free(void *page);
+
+/*
+ * File-backed regions (posix_shm_mmap, malloc; usable by gpu_shm_mmap for
+ * the host side).  These use b->ops->kind, b->ctx, b->url for checks and log
+ * lines, and log their own failures (one line each).
+ */
+
+/**
+ * hshm_file_view_set() - point header, data, data_off (and the private
+ * header when it lives in the image) at @image of @size bytes, @layout.
+ */
+void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
+			enum hshm_layout layout);
+
+/**
+ * hshm_file_attach() - validate the object @fd (fstat size, header page,
+ * hshm_header_check) and map it whole; sets b->fd, the view and
+ * b->layout.  Takes @fd: it is closed on failure.  Not owner.
+ * Return: 0 or the errors of hshm_header_check, -ENOMEM, -EACCES.
+ */
+int hshm_file_attach(struct hshm_backend *b, int fd);
+
+/** hshm_file_unmap() - unmap the image and close the fd (no logging). */
+void hshm_file_unmap(struct hshm_backend *b);
+
+/**
+ * hshm_file_resize() - resize a V1 file-backed region to @image_size:
+ * grow = reserve, ftruncate, map anew, update the header; shrink = map anew,
+ * update the header, ftruncate.  Any failure leaves size, header and mapping
+ * as they were.  Bytes that fit keep their offsets; new bytes are zero.
+ * Return: 0, -ENOSPC, -ENOMEM, -EOPNOTSUPP (not V1), other -errno.
+ */
+int hshm_file_resize(struct hshm_backend *b, uint64_t image_size);
+
+/**
+ * hshm_file_refresh() - fstat the object; when its size changed, validate
+ * the header anew and remap.  On failure the old view stays.
+ */
+int hshm_file_refresh(struct hshm_backend *b);
+
+/** hshm_host_pread()/pwrite() - memcpy from/to b->image, clamped. */
+ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
+			uint64_t off);
+ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
+			 uint64_t off);
+
+/** hshm_v1_image_for()/min_image() - from the layout table. */
+uint64_t hshm_v1_image_for(enum hshm_backend_kind kind, uint64_t backend_size);
+uint64_t hshm_v1_min_image(enum hshm_backend_kind kind);
 
 #endif /* HSHM_BACKEND_I_H */
