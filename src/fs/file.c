@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fs_i.h"
 #include "hshmfs/ioctl.h"
@@ -183,16 +184,28 @@ static struct hnode *node_of(struct fuse_file_info *fi)
 	return (struct hnode *)(uintptr_t)fi->fh;
 }
 
-static void read_host(fuse_req_t req, struct hregion *r, size_t size,
-		      uint64_t off)
+/*
+ * Reply straight from the daemon's mapping (no intermediate copy).  The
+ * object's real size is checked first: another process may have shrunk it,
+ * and replying from pages past its end would fail inside the kernel after
+ * the request was consumed.
+ */
+static int read_host(fuse_req_t req, struct hregion *r, size_t size,
+		     uint64_t off)
 {
 	uint64_t end = hshm_image_size(&r->be);
+	struct stat st;
 
+	if (fstat(hshm_backend_fd(&r->be), &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size < end)
+		return -EIO; /* shrunk behind our back: the caller refreshes */
 	if (off >= end)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, hshm_region(&r->be) + off,
 			       (size_t)(size < end - off ? size : end - off));
+	return 0;
 }
 
 static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
@@ -213,21 +226,36 @@ static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
 	free(buf);
 }
 
+static void region_gone(struct hnode *n)
+{
+	HSHMFS_LOG(FUSE_LOG_ERR, "region %s: object changed behind hshmfs; "
+		   "refusing I/O until it validates again\n",
+		   n->region->be.url);
+}
+
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	     struct fuse_file_info *fi)
 {
-	struct hregion *r = node_of(fi)->region;
+	struct hnode *n = node_of(fi);
+	struct hregion *r = n->region;
+	int err = 0;
 
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
 	pthread_rwlock_rdlock(&r->map_lock);
-	if (hshm_region(&r->be))
-		read_host(req, r, size, (uint64_t)off);
+	if (r->damaged)
+		err = -EIO;
+	else if (hshm_region(&r->be))
+		err = read_host(req, r, size, (uint64_t)off);
 	else
 		read_copy(req, r, size, (uint64_t)off);
 	pthread_rwlock_unlock(&r->map_lock);
+	if (err == -EIO)
+		region_gone(n);
+	if (err)
+		fuse_reply_err(req, -err);
 }
 
 /* Writes land only in the data area: headers are changed through xattrs,
@@ -249,7 +277,10 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 		return size ? -ENOSPC : 0;
 	if (size > hi - off)
 		size = (size_t)(hi - off);
-	return hshm_image_pwrite(be, buf, size, off);
+	if (!hshm_region(be))
+		return hshm_image_pwrite(be, buf, size, off);
+	return bus_guard_copy(hshm_region(be) + off, buf, size) ? -EIO
+							       : (ssize_t)size;
 }
 
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
@@ -263,8 +294,11 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		return;
 	}
 	pthread_rwlock_rdlock(&n->region->map_lock);
-	done = write_locked(n, buf, size, (uint64_t)off);
+	done = n->region->damaged ? -EIO
+				  : write_locked(n, buf, size, (uint64_t)off);
 	pthread_rwlock_unlock(&n->region->map_lock);
+	if (done == -EIO)
+		region_gone(n);
 	if (done < 0) {
 		fuse_reply_err(req, (int)-done);
 		return;

@@ -294,6 +294,11 @@ void hshmfs_pt_release(struct hshmfs *fs, struct hnode *n);
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/** SIGBUS-safe stores into region mappings (bus_guard.c). */
+int bus_guard_install(void);
+/** memcpy that returns -EIO instead of dying when @dst is past an object's end. */
+int bus_guard_copy(void *dst, const void *src, size_t n);
+
 #define HSHMFS_LOG(level, ...) fuse_log(level, "hshmfs: " __VA_ARGS__)
 
 /** Credentials of the caller of @req (uid, gid, umask). */

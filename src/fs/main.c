@@ -115,6 +115,8 @@ static int setup(struct hshmfs *fs)
 		return err;
 	}
 	err = setup_gpu(fs);
+	if (!err)
+		err = bus_guard_install();
 	if (err)
 		return err;
 	pthread_rwlock_init(&fs->tree_lock, NULL);

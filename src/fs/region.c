@@ -170,8 +170,8 @@ bool region_refresh(struct hshmfs *fs, struct hnode *n)
 	pthread_rwlock_unlock(&r->map_lock);
 	if (err) {
 		r->damaged = true;
-		snprintf(r->state, sizeof(r->state), "damaged: %s",
-			 strerror(-err));
+		snprintf(r->state, sizeof(r->state), "damaged: object changed "
+			 "behind hshmfs (%s)", strerror(-err));
 		HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind hshmfs and "
 			   "no longer validates: %s\n", r->be.url,
 			   strerror(-err));
@@ -217,7 +217,8 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 	struct hregion *r = n->region;
 
 	if (r->damaged) {
-		/* never attached; the object is left for its owner to inspect */
+		/* the object is left for its owner to inspect; drop our view */
+		hshm_shm_detach(&r->be);
 	} else if (hshm_is_owner(&r->be)) {
 		int err = hshm_shm_destroy(&r->be);
 
@@ -234,9 +235,8 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 
 void region_unmount(struct hshmfs *fs, struct hnode *n)
 {
-	if (!n->region->damaged) {
+	if (!n->region->damaged)
 		region_save_meta(fs, n);
-		hshm_shm_detach(&n->region->be);
-	}
+	hshm_shm_detach(&n->region->be);
 	region_free(n);
 }
