@@ -336,8 +336,14 @@ void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 	st->st_mtim = n->mtime;
 	st->st_ctim = n->ctime;
 	st->st_blksize = 4096;
-	if (n->region)
+	if (n->region) {
 		st->st_size = (off_t)region_size(n);
+		/* GPU regions are marked with the sticky bit (ls -l: 't'/'T'),
+		 * which means nothing else on a regular file on Linux. */
+		if (n->region->kind == HSHM_GPU_MALLOC ||
+		    n->region->kind == HSHM_GPU_SHM_MMAP)
+			st->st_mode |= S_ISVTX;
+	}
 	else if (n->target)
 		st->st_size = (off_t)strlen(n->target);
 	else if (n->dir)
