@@ -55,6 +55,8 @@ static int set_owner(struct hshmfs *fs, struct hnode *n, uid_t uid, gid_t gid)
 	}
 	hshm_unset_owner(&n->region->be);
 	hshm_set_owner(&n->region->be);
+	upstream_unpublish(fs, n);
+	upstream_publish(fs, n);
 	return 0;
 }
 
@@ -107,6 +109,9 @@ static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 {
 	int err = 0;
 
+	if (n->foreign && fs->cfg.upstream != HSHMFS_UPSTREAM_RW &&
+	    (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE)))
+		return -EROFS; /* chown stays allowed: it is the take-over */
 	if (to_set & FUSE_SET_ATTR_SIZE)
 		err = set_size(fs, n, a->st_size);
 	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))

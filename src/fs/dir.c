@@ -57,6 +57,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int err;
 
+	upstream_maybe_refresh(fs, parent);
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	err = do_lookup(fs, parent, name, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
@@ -123,6 +124,8 @@ int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		return -ENOTDIR;
 	if (hnode_child(dir, name))
 		return -EEXIST;
+	if (dir->foreign)
+		return -EROFS; /* the /.hshm view shows what upstream published */
 	fs_req_cred(req, &uid, &gid, NULL);
 	if (dir->mode & S_ISGID) {
 		gid = dir->gid;
@@ -250,6 +253,10 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -EISDIR;
 	if (want_dir && n->dir->count)
 		return -ENOTEMPTY;
+	if (n->foreign && n->dir)
+		return -EROFS;
+	if (n->foreign)
+		upstream_dismiss(dir, n);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
 	pthread_mutex_lock(&n->lock);
@@ -335,6 +342,8 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	src = hnode_child(sd, name);
 	if (!src)
 		return -ENOENT;
+	if (src->foreign || dd->foreign)
+		return -EROFS;
 	if (src->dir && is_ancestor(src, dd))
 		return -EINVAL;
 	dst = hnode_child(dd, newname);
@@ -438,6 +447,7 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *d;
 	int err;
 
+	upstream_maybe_refresh(fs, ino);
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	d = hnode_by_ino(fs, ino);
 	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);

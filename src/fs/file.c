@@ -77,6 +77,7 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	n->gid = nr.gid;
 	n->region = r;
 	region_save_meta(fs, n);
+	upstream_publish(fs, n);
 	*out = n; /* returned with tree_lock held for writing */
 	return 0;
 }
@@ -127,10 +128,13 @@ void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_entry(req, &e);
 }
 
-static int open_checks(struct hnode *n, int flags)
+static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 {
 	if (!n->region)
 		return n->dir ? -EISDIR : -EINVAL;
+	if (n->foreign && (flags & O_ACCMODE) != O_RDONLY &&
+	    fs->cfg.upstream != HSHMFS_UPSTREAM_RW)
+		return -EROFS;
 	if (n->region->damaged) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "open of '%s' refused: %s\n",
 			   n->name ? n->name : "?", n->region->state);
@@ -162,7 +166,7 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		region_refresh(fs, n);
 	pthread_mutex_lock(&n->lock);
 	fi->fh = (uintptr_t)n;
-	err = open_checks(n, fi->flags);
+	err = open_checks(fs, n, fi->flags);
 	if (!err)
 		err = hshmfs_pt_open(fs, n, fi);
 	if (!err)

@@ -19,11 +19,12 @@
 
 enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_PASSTHROUGH };
 enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
+enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTREAM_OFF };
 
 /** Raw option strings as fuse_opt fills them (owned, freed by opts_free). */
 struct hshmfs_rawopts {
 	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
-	char *gpu_runtime, *uid, *gid;
+	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
 };
@@ -42,6 +43,8 @@ struct hshmfs_config {
 	enum hshmfs_mmap mmap;
 	char gpu_runtime[16];           /* "auto", "cuda", "hip", "double", "none" */
 	bool hshm_links;
+	char links_root[PATH_MAX];      /* parent of chimaera_<user>/ (/tmp) */
+	enum hshmfs_upstream upstream;  /* the /.hshm view */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
@@ -83,7 +86,12 @@ struct hdir {
 	enum hshm_backend_kind backend;
 	uint64_t size;
 	int gpu;                     /* -1: inherit */
+	int view;                    /* HSHMFS_VIEW_*: part of /.hshm */
+	struct { dev_t dev; ino_t ino; } *dismissed; /* rm'ed in the view */
+	size_t ndismissed;
 };
+
+enum { HSHMFS_VIEW_NONE = 0, HSHMFS_VIEW_ROOT, HSHMFS_VIEW_USER };
 
 /** A region file: the daemon's view of one HSHM region. */
 struct hregion {
@@ -96,6 +104,11 @@ struct hregion {
 	unsigned ipc_opens;          /* gpu_malloc handles handed out */
 	char state[96];              /* "ok" or why it cannot be attached */
 	bool damaged;
+	bool linked;                 /* published in chimaera_<user>/ */
+	uid_t link_uid;
+	dev_t dev;                   /* upstream view: the object reached */
+	ino_t objino;
+	char *link_path;             /* upstream view: the link attached by */
 };
 
 /** An inode of the filesystem.  Guarded by fs->tree_lock for the tree
@@ -278,6 +291,16 @@ int hshmfs_xattr_parse_backend(const char *v, size_t n,
 			       enum hshm_backend_kind *kind);
 int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out);
 int hshmfs_xattr_parse_int(const char *v, size_t n, int *out);
+
+/* ---- upstream HSHM (upstream.c) ----------------------------------------- */
+
+void upstream_publish(struct hshmfs *fs, struct hnode *n);
+void upstream_unpublish(struct hshmfs *fs, struct hnode *n);
+int upstream_view_init(struct hshmfs *fs);
+/** Rescan if @ino is a /.hshm directory (takes tree_lock itself). */
+void upstream_maybe_refresh(struct hshmfs *fs, fuse_ino_t ino);
+/** Remember an rm'ed view entry so a rescan does not bring it back. */
+void upstream_dismiss(struct hnode *dir, struct hnode *n);
 
 /* ---- passthrough (passthrough.c) ---------------------------------------- */
 

@@ -150,11 +150,13 @@ struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid)
 void hnode_free(struct hnode *n)
 {
 	if (n->dir) {
+		free(n->dir->dismissed);
 		free(n->dir->buckets);
 		free(n->dir);
 	}
 	if (n->region) {
 		pthread_rwlock_destroy(&n->region->map_lock);
+		free(n->region->link_path);
 		free(n->region);
 	}
 	pthread_mutex_destroy(&n->lock);

@@ -132,7 +132,8 @@ static int setup(struct hshmfs *fs)
 	fs->next_serial = 1;
 	fs->attr_timeout = 1.0;
 	fs->entry_timeout = 1.0;
-	return region_recover(fs);
+	err = upstream_view_init(fs);
+	return err ? err : region_recover(fs);
 }
 
 static int run(struct hshmfs *fs, struct fuse_args *args,

@@ -118,6 +118,8 @@ static const struct fuse_opt hshmfs_opt_table[] = {
 	HOPT("gpu_runtime=%s", gpu_runtime),
 	HOPT("uid=%s", uid),
 	HOPT("gid=%s", gid),
+	HOPT("links_root=%s", links_root),
+	HOPT("upstream=%s", upstream),
 	{ "hshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 1 },
 	{ "nohshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 0 },
 	/* fstab and mount(8) noise: accepted and ignored */
@@ -161,7 +163,9 @@ void hshmfs_opts_help(void)
 	       "    -o uid=N,gid=N         owner of the root directory (the mounter)\n"
 	       "    -o io=daemon|passthrough  read/write path (daemon)\n"
 	       "    -o mmap=auto|shared|cached  mmap mode (auto)\n"
-	       "    -o hshm_links          publish upstream HSHM links in /tmp/chimaera_$USER\n");
+	       "    -o hshm_links          publish upstream HSHM links in /tmp/chimaera_$USER\n"
+	       "    -o links_root=DIR      where chimaera_<user>/ link dirs live (/tmp)\n"
+	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n");
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -197,6 +201,10 @@ static int cfg_paths(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 		return bad("prefix", r->prefix,
 			   "want 1-48 characters of [A-Za-z0-9_-]");
 	strcpy(c->prefix, r->prefix ? r->prefix : HSHMFS_DEFAULT_PREFIX);
+	dir = r->links_root ? r->links_root : "/tmp";
+	if (dir[0] != '/' || strlen(dir) >= sizeof(c->links_root))
+		return bad("links_root", dir, "want an absolute directory path");
+	strcpy(c->links_root, dir);
 	return 0;
 }
 
@@ -238,6 +246,12 @@ static int cfg_modes(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 		c->mmap = HSHMFS_MMAP_CACHED;
 	else if (r->mmap && strcmp(r->mmap, "auto"))
 		return bad("mmap", r->mmap, "want auto, shared or cached");
+	if (r->upstream && !strcmp(r->upstream, "rw"))
+		c->upstream = HSHMFS_UPSTREAM_RW;
+	else if (r->upstream && !strcmp(r->upstream, "off"))
+		c->upstream = HSHMFS_UPSTREAM_OFF;
+	else if (r->upstream && strcmp(r->upstream, "ro"))
+		return bad("upstream", r->upstream, "want ro, rw or off");
 	if (r->gpu_runtime) {
 		int err = hshm_gpu_by_name(r->gpu_runtime, &rt);
 
@@ -288,7 +302,7 @@ void hshmfs_opts_free(struct hshmfs_rawopts *raw)
 	char **strs[] = { &raw->backend, &raw->size, &raw->shm_dir,
 			  &raw->prefix, &raw->gpu, &raw->mode, &raw->io,
 			  &raw->mmap, &raw->gpu_runtime, &raw->uid, &raw->gid,
-			  &raw->source };
+			  &raw->links_root, &raw->upstream, &raw->source };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -204,6 +204,8 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", obj, r->state);
 	}
 	place(fs, n, err == -ENODATA ? NULL : m.path, obj);
+	if (!err && !n->unlinked)
+		upstream_publish(fs, n);
 	close(fd);
 	return;
 out_free:

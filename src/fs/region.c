@@ -186,8 +186,8 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n)
 	size_t len;
 	void *spare;
 
-	if (!n->region || n->region->damaged)
-		return;
+	if (!n->region || n->region->damaged || n->foreign)
+		return; /* never write into someone else's object */
 	spare = hshm_spare(&n->region->be, &len);
 	if (!spare || len < sizeof(m))
 		return;
@@ -207,16 +207,30 @@ static void meta_clear(struct hnode *n)
 static void region_free(struct hnode *n)
 {
 	pthread_rwlock_destroy(&n->region->map_lock);
+	free(n->region->link_path);
 	free(n->region);
 	n->region = NULL;
 }
 
 
+/* A taken-over upstream region: destroying it means withdrawing its link
+ * (the object itself is a memfd or someone's file, not ours to unlink). */
+static void release_foreign(struct hregion *r)
+{
+	if (hshm_is_owner(&r->be) && r->link_path && unlink(r->link_path))
+		HSHMFS_LOG(FUSE_LOG_WARNING, "removing link %s: %s\n",
+			   r->link_path, strerror(errno));
+	hshm_shm_detach(&r->be);
+}
+
 void region_release(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
 
-	if (r->damaged) {
+	upstream_unpublish(fs, n);
+	if (n->foreign) {
+		release_foreign(r);
+	} else if (r->damaged) {
 		/* the object is left for its owner to inspect; drop our view */
 		hshm_shm_detach(&r->be);
 	} else if (hshm_is_owner(&r->be)) {
@@ -235,6 +249,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 
 void region_unmount(struct hshmfs *fs, struct hnode *n)
 {
+	upstream_unpublish(fs, n);
 	if (!n->region->damaged)
 		region_save_meta(fs, n);
 	hshm_shm_detach(&n->region->be);
