@@ -44,34 +44,17 @@ static bool parse_name(const char *prefix, const char *name, uint64_t *serial)
 	return true;
 }
 
-static uint64_t le64_at(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* Find the record: posix keeps it at backend_size, gpu_shm in the last page. */
+/*
+ * The record is in the object's last page for both kinds (posix_shm_mmap:
+ * the page at backend_size, which is the last; gpu_shm_mmap: its unused
+ * last page), so it is found even when the header is damaged.
+ */
 static int read_meta(int fd, uint64_t size, struct hshmfs_meta *m)
 {
-	unsigned char hdr[48];
-	uint64_t offs[2], bsz;
-
-	if (size < 8192 || pread(fd, hdr, sizeof(hdr), 0) != sizeof(hdr))
+	if (size < 8192 ||
+	    pread(fd, m, sizeof(*m), (off_t)(size - 4096)) != sizeof(*m))
 		return -ENODATA;
-	bsz = le64_at(hdr + 16);
-	offs[0] = bsz + 4096 == size ? bsz : UINT64_MAX;
-	offs[1] = bsz == size ? size - 4096 : UINT64_MAX;
-	for (int i = 0; i < 2; i++) {
-		if (offs[i] == UINT64_MAX)
-			continue;
-		if (pread(fd, m, sizeof(*m), (off_t)offs[i]) != sizeof(*m))
-			continue;
-		if (!meta_check(m, sizeof(*m)))
-			return 0;
-	}
-	return -ENODATA;
+	return meta_check(m, sizeof(*m)) ? -ENODATA : 0;
 }
 
 static struct hnode *mkdir_p(struct hshmfs *fs, char *path, uid_t uid, gid_t gid)
