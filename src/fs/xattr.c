@@ -383,7 +383,8 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, EEXIST); /* every hshm attribute exists */
 		return;
 	}
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	/* write lock: directory defaults are read by every create */
+	pthread_rwlock_wrlock(&fs->tree_lock);
 	err = set_value(req, fs, ino, name, value, size);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	fuse_reply_err(req, -err);
@@ -396,7 +397,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct hnode *n;
 	int err = 0;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	pthread_rwlock_wrlock(&fs->tree_lock);
 	n = hnode_by_ino(fs, ino);
 	d = n ? xattr_find(name, node_on(n)) : NULL;
 	if (!n)
