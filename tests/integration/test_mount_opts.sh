@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Mounting: options, refusals naming the option, fstab noise, -h, -V, the
+# mount.fuse3 form (mount -t fuse.hshmfs), umount, prefixes that never collide.
+. "$(dirname "$0")/lib.sh"
+it_init
+
+# refuse OPTS WORD DESC: the daemon must exit non-zero, not mount, and say WORD
+refuse() {
+	local out rc
+	out=$(timeout 10 "$HSHMFS" -f hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,$1" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+		it_fail "$3: -o $1 was accepted (rc $rc)"
+		mountpoint -q "$MNT" && fusermount3 -u -z "$MNT"
+		return
+	fi
+	if mountpoint -q "$MNT"; then
+		it_fail "$3: left a mount behind"
+		fusermount3 -u -z "$MNT"
+		return
+	fi
+	match "$out" "$2" "$3"
+}
+
+refuse bogus=1 "bogus" "unknown option fails naming it"
+refuse frobnicate "frobnicate" "unknown flag fails naming it"
+refuse backend=nosuch "'backend'.*nosuch" "bad backend"
+refuse size=12Q "'size'.*12Q" "bad size suffix"
+refuse size=0 "'size'" "size 0"
+refuse size=-5 "'size'" "negative size"
+refuse mode=9999 "'mode'" "bad mode"
+refuse mode=rwx "'mode'" "non-octal mode"
+refuse io=foo "'io'" "bad io="
+refuse mmap=foo "'mmap'" "bad mmap="
+refuse gpu_runtime=foo "'gpu_runtime'" "bad gpu_runtime="
+refuse gpu=-1 "'gpu'" "bad gpu="
+refuse uid=abc "'uid'" "bad uid="
+refuse gid=abc "'gid'" "bad gid="
+refuse prefix=a/b "'prefix'" "prefix with a slash"
+refuse shm_dir=relative/dir "'?shm_dir'?" "relative shm_dir"
+refuse shm_dir=/nonexistent/shm/dir "/nonexistent/shm/dir" "missing shm_dir"
+
+# --- -h and -V
+out=$("$HSHMFS" -h 2>&1)
+eq "$?" 0 "-h exits 0"
+match "$out" "backend=" "-h lists hshmfs options"
+match "$out" "shm_dir=" "-h lists shm_dir"
+out=$("$HSHMFS" -V 2>&1)
+eq "$?" 0 "-V exits 0"
+match "$out" "hshmfs version [0-9]+\.[0-9]+" "-V prints the version"
+ok "-h does not mount" sh -c "! mountpoint -q '$MNT'"
+
+# --- fstab noise accepted; every documented option accepted
+it_mount "_netdev,noauto,user,nofail,defaults,rw,backend=posix_shm_mmap,size=4M,io=daemon,mmap=auto,gpu=0,gpu_runtime=none"
+eq "$(xa "$MNT" size)" 4194304 "size=4M honoured alongside fstab noise"
+ok "touch in the noisy mount" touch "$MNT/r"
+eq "$(xa "$MNT/r" backend_size)" 4194304 "region of the mount's default size"
+it_umount
+fails "object of the earlier mount kept across umount (recovery keeps it)" test -z "$(ls "$SHM")"
+rm -f "$SHM"/*
+
+it_mount "backend=malloc,size=2M"
+eq "$(xa "$MNT" backend)" malloc "backend= sets the root default"
+ok "touch" touch "$MNT/m"
+eq "$(xa "$MNT/m" backend)" malloc "region made with the mount's backend"
+eq "$(xa "$MNT/m" backend_size)" 2097152 "and its size"
+it_umount
+
+it_mount "backend=PosixShmMmap"
+eq "$(xa "$MNT" backend)" posix_shm_mmap "C++ class name accepted as backend="
+# umount(8) works too
+ok "umount" umount "$MNT"
+it_wait_exit 10 && eq "$IT_RC" 0 "daemon exits 0 after umount(8)"
+
+# --- two mounts, two prefixes, one shm_dir: no collision
+MNT2=$IT_TMP/mnt2
+mkdir "$MNT2"
+it_mount
+"$HSHMFS" -f hshm "$MNT2" -o "shm_dir=$SHM,prefix=${PREFIX}b" >"$IT_TMP/daemon.second.log" 2>&1 &
+pid2=$!
+for i in $(seq 100); do mountpoint -q "$MNT2" && break; sleep 0.1; done
+ok "second mount up" mountpoint -q "$MNT2"
+ok "touch in both" touch "$MNT/a" "$MNT2/a"
+ne "$(xa "$MNT/a" url)" "$(xa "$MNT2/a" url)" "the two mounts' regions have distinct urls"
+ne "$(xa "$MNT/a" id)" "$(xa "$MNT2/a" id)" "and distinct ids"
+ok "first mount's object" test -f "$(obj "$MNT/a")"
+ok "second mount's object" test -f "$(obj "$MNT2/a")"
+ok "rm in the second mount" rm "$MNT2/a"
+ok "first mount's region unaffected" test -f "$(obj "$MNT/a")"
+fusermount3 -u "$MNT2"
+for i in $(seq 100); do kill -0 $pid2 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid2 2>/dev/null && { it_fail "second daemon did not exit"; kill -9 $pid2; }
+it_umount
+rm -f "$SHM"/*
+
+# --- "hshmfs MOUNTPOINT" without SOURCE
+"$HSHMFS" -f "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX" >"$IT_TMP/daemon.nosource.log" 2>&1 &
+IT_PID=$!
+for i in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+ok "mount without SOURCE" mountpoint -q "$MNT"
+it_umount
+
+# --- mount -t fuse.hshmfs (mount.fuse3 runs hshmfs from PATH, daemonized)
+if ! command -v mount.fuse3 >/dev/null; then
+	it_log "# mount.fuse3 missing: mount -t fuse.hshmfs case not run"
+elif [ "$(id -u)" != 0 ]; then
+	it_log "# not root: mount -t fuse.hshmfs case not run"
+else
+	out=$(PATH="$(dirname "$HSHMFS"):$PATH" mount -t fuse.hshmfs hshm "$MNT" \
+		-o "shm_dir=$SHM,prefix=$PREFIX,size=2M,_netdev" 2>&1)
+	eq "$?" 0 "mount -t fuse.hshmfs succeeds ($out)"
+	ok "mounted" mountpoint -q "$MNT"
+	eq "$(findmnt -n -o FSTYPE "$MNT")" fuse.hshmfs "type fuse.hshmfs"
+	eq "$(findmnt -n -o SOURCE "$MNT")" hshm "source shown as hshm"
+	ok "touch via mount -t" touch "$MNT/viamount"
+	eq "$(xa "$MNT/viamount" backend_size)" 2097152 "options passed through mount -t"
+	dpid=$(pgrep -f -- "prefix=$PREFIX,size=2M" | head -1)
+	ok "umount" umount "$MNT"
+	for i in $(seq 100); do [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+		it_fail "daemon $dpid started by mount -t still running after umount"
+		kill "$dpid"
+	else
+		it_pass "daemon started by mount -t exits after umount"
+	fi
+fi
+
+it_finish
