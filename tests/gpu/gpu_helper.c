@@ -12,6 +12,11 @@
  *   kernel PATH SEED [LEN]       attach and run a CUDA kernel that writes the
  *                                pattern (exit 77 without a CUDA kernel)
  *   info PATH                    attach and print key=value of the attachment
+ *   hold PATH SEED               attach, write 4 KiB of pattern, print "ready",
+ *                                wait for a line on stdin, print "valid" if
+ *                                the data is still there, detach
+ *   open-handle RT DEV HEX       open a raw IPC handle (128 hex digits) with
+ *                                runtime RT on device DEV: OK or ERRNO
  *   attach-err PATH              print the errno name hshmfs_gpu_attach gives
  *   pwrite PATH OFF LEN          write LEN bytes at OFF: print OK or ERRNO
  *   truncate PATH SIZE           truncate(2): OK or ERRNO
@@ -202,6 +207,57 @@ static int cmd_info(const char *path)
 	return hshmfs_gpu_detach(&a) ? 1 : 0;
 }
 
+static int cmd_hold(const char *path, uint32_t seed)
+{
+	struct hshmfs_gpu_attachment a;
+	uint8_t want[4096], got[4096];
+	char line[16];
+	int err;
+
+	if (attach(path, &a))
+		return 1;
+	fill(want, sizeof(want), seed);
+	memcpy(got, want, sizeof(got));
+	err = copy(&a, got, sizeof(got), true);
+	printf("%s\n", err ? "write-failed" : "ready");
+	fflush(stdout);
+	if (!err && fgets(line, sizeof(line), stdin)) {
+		memset(got, 0, sizeof(got));
+		err = copy(&a, got, sizeof(got), false);
+		printf("%s\n", err || memcmp(got, want, sizeof(got)) ? "invalid"
+								   : "valid");
+	}
+	hshmfs_gpu_detach(&a);
+	return err ? 1 : 0;
+}
+
+static int cmd_open_handle(const char *name, int device, const char *hex)
+{
+	const struct hshm_gpu_runtime *rt;
+	uint8_t h[sizeof(((struct hshmfs_gpu_info *)0)->ipc_handle)];
+	void *p;
+	int err;
+
+	if (strlen(hex) != 2 * sizeof(h))
+		return 2;
+	for (size_t i = 0; i < sizeof(h); i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return 2;
+		h[i] = (uint8_t)v;
+	}
+	err = hshm_gpu_by_name(name, &rt);
+	if (!err && !rt)
+		err = -ENODEV;
+	if (!err)
+		err = rt->ipc_open(device, h, &p);
+	if (!err)
+		rt->ipc_close(device, p);
+	printf("%s\n", ename(-err));
+	return 0;
+}
+
 static int cmd_attach_err(const char *path)
 {
 	struct hshmfs_gpu_attachment a;
@@ -332,6 +388,10 @@ int main(int argc, char **argv)
 		return cmd_kernel(argc, argv);
 	if (!strcmp(cmd, "info") && argc == 3)
 		return cmd_info(argv[2]);
+	if (!strcmp(cmd, "hold") && argc == 4)
+		return cmd_hold(argv[2], (uint32_t)num(argv[3]));
+	if (!strcmp(cmd, "open-handle") && argc == 5)
+		return cmd_open_handle(argv[2], (int)num(argv[3]), argv[4]);
 	if (!strcmp(cmd, "attach-err") && argc == 3)
 		return cmd_attach_err(argv[2]);
 	if ((!strcmp(cmd, "mmap-write") || !strcmp(cmd, "mmap-check")) &&
@@ -344,7 +404,7 @@ int main(int argc, char **argv)
 			return r;
 	}
 	fprintf(stderr, "usage: gpu_helper pattern|write|check|kernel|info|"
-		"attach-err|pwrite|truncate|mmap|ioctl|create|mmap-write|"
+		"hold|open-handle|attach-err|pwrite|truncate|mmap|ioctl|create|mmap-write|"
 		"mmap-check ... (see gpu_helper.c)\n");
 	return 2;
 }

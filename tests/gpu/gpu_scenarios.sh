@@ -5,7 +5,8 @@
 #                 handles opened through /proc): suite 'integration', in CI.
 # RUNTIME auto:   the real runtime (CUDA, else HIP): suite 'gpu'; exits 77
 #                 when no runtime compiled in reports a device.
-# SCENARIO: ioctl attach io truncate marker shm_mmap devices unavailable
+# SCENARIO: ioctl attach io truncate marker shm_mmap lifetime devices
+#           unavailable
 #           (see each function).  "Second process" below is gpu_helper, a
 #           process other than the daemon and this shell.
 
@@ -292,6 +293,45 @@ sc_shm_mmap() {
 	fi
 }
 
+# lifetime: the daemon owns the device memory.  An attachment keeps its file
+# open, so an unlinked region lives until the last attachment detaches; then
+# the daemon frees it and its IPC handle no longer opens.
+sc_lifetime() {
+	local f h line r i
+	gh_mount "$RUNTIME"
+	ok "gpu_malloc directory" gh_dir g gpu_malloc 0
+	f=$(new_file g a) || { gh_fail "create"; return; }
+	h=$(info "$f" ipc_handle)
+	eq "$("$H" open-handle "$RT_NAME" 0 "$h")" OK "the handle opens in another process"
+	coproc HOLD { "$H" hold "$f" 51; }
+	read -r -t 30 line <&"${HOLD[0]}"
+	eq "$line" ready "second process attached and wrote"
+	if [ "$line" != ready ]; then
+		[ -n "${HOLD_PID:-}" ] && kill "$HOLD_PID" 2>/dev/null
+		return
+	fi
+	ok "unlink while attached" rm "$MNT/g/a"
+	[ ! -e "$MNT/g/a" ] && gh_pass "the name is gone" || gh_fail "the name is still there"
+	eq "$("$H" open-handle "$RT_NAME" 0 "$h")" OK "the region lives while attached"
+	echo go >&"${HOLD[1]}"
+	read -r -t 30 line <&"${HOLD[0]}"
+	eq "$line" valid "the attachment's data survived the unlink"
+	wait "$HOLD_PID"
+	eq "$?" 0 "the holder detached cleanly"
+	# the kernel forgets the inode soon after the last close: bounded poll
+	for i in $(seq 50); do
+		r=$("$H" open-handle "$RT_NAME" 0 "$h")
+		[ "$r" != OK ] && break
+		sleep 0.1
+	done
+	if [ "$RUNTIME" == double ]; then
+		eq "$r" EINVAL "freed after the last detach: the handle is stale"
+	else
+		match "$r" '^E' "freed after the last detach: the handle no longer opens"
+	fi
+	ok "the daemon is alive" kill -0 "$GH_PID"
+}
+
 # devices: the device ordinal travels (test double: two emulated devices).
 sc_devices() {
 	local f out
@@ -337,7 +377,7 @@ sc_unavailable() {
 }
 
 case $SCENARIO in
-ioctl | attach | io | truncate | marker | shm_mmap | devices | unavailable)
+ioctl | attach | io | truncate | marker | shm_mmap | lifetime | devices | unavailable)
 	"sc_$SCENARIO"
 	;;
 *)
