@@ -32,6 +32,7 @@ struct hshmfs_meta {
 };
 
 #define HSHMFS_META_OWNED 0x1u
+#define HSHMFS_META_DETACHED 0x2u /* rm'ed while not owned: left to its owner */
 
 _Static_assert(sizeof(struct hshmfs_meta) <= 4096, "meta fits a page");
 

@@ -100,7 +100,7 @@ static void place(struct hshmfs *fs, struct hnode *n, const char *path,
 	}
 	if (!dir || hnode_child(dir, name)) {
 		snprintf(buf, sizeof(buf), LOST_FOUND);
-		dir = mkdir_p(fs, buf, 0, 0);
+		dir = mkdir_p(fs, buf, fs->cfg.root_uid, fs->cfg.root_gid);
 		name = obj;
 		if (dir)
 			dir->mode = S_IFDIR | 0700;
@@ -175,9 +175,20 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 	if (!n)
 		goto out_free;
 	n->region = r;
+	r->kind = HSHM_BACKEND_KIND_COUNT; /* "unknown" until a record says */
 	err = read_meta(fd, (uint64_t)st.st_size, &m);
-	if (!err)
+	if (!err && (m.flags & HSHMFS_META_DETACHED)) {
+		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
+			   "while another owner held it: left alone\n", obj);
+		n->unlinked = true;
+		hnode_maybe_drop(fs, n);
+		close(fd);
+		return;
+	}
+	if (!err) {
 		node_from_meta(n, &m);
+		r->kind = (enum hshm_backend_kind)m.kind;
+	}
 	if (!err)
 		err = attach(fs, r, fd, &m, url);
 	if (err) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* region.c: a region file's backend: create, resize, release, object perms. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,15 @@ uint64_t region_size(struct hnode *n)
 {
 	return n->region->damaged ? n->region->be.image_size
 				  : hshm_image_size(&n->region->be);
+}
+
+static void meta_wipe(struct hregion *r)
+{
+	size_t len;
+	void *spare = hshm_spare(&r->be, &len);
+
+	if (spare && len >= sizeof(struct hshmfs_meta))
+		memset(spare, 0, sizeof(struct hshmfs_meta));
 }
 
 static struct hregion *region_alloc(enum hshm_backend_kind kind)
@@ -148,12 +158,11 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 	    r->kind != HSHM_GPU_SHM_MMAP && r->kind != HSHM_MALLOC)
 		return -EBUSY;
 	pthread_rwlock_wrlock(&r->map_lock);
+	meta_wipe(r); /* the old record's page becomes data when growing */
 	err = hshm_shm_resize(&r->be, size);
 	pthread_rwlock_unlock(&r->map_lock);
-	if (err)
-		return err;
-	region_save_meta(fs, n);
-	return 0;
+	region_save_meta(fs, n); /* at the new end, or back at the old one */
+	return err;
 }
 
 bool region_refresh(struct hshmfs *fs, struct hnode *n)
@@ -195,13 +204,22 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n)
 	memcpy(spare, &m, sizeof(m));
 }
 
-static void meta_clear(struct hnode *n)
+/* Mark the record "detached": the next mount leaves the object alone.  The
+ * node is already unlinked, so the record it had is kept as it was. */
+static void meta_detach(struct hnode *n)
 {
+	struct hshmfs_meta m;
 	size_t len;
 	void *spare = hshm_spare(&n->region->be, &len);
 
-	if (spare && len >= sizeof(struct hshmfs_meta))
-		memset(spare, 0, sizeof(struct hshmfs_meta));
+	if (!spare || len < sizeof(m) || n->foreign)
+		return;
+	memcpy(&m, spare, sizeof(m));
+	if (meta_check(&m, sizeof(m)))
+		return;
+	m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
+	m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
+	memcpy(spare, &m, sizeof(m));
 }
 
 static void region_free(struct hnode *n)
@@ -241,7 +259,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 				   r->be.url, strerror(-err));
 	} else {
 		/* Not ours to destroy: detach and stop claiming it. */
-		meta_clear(n);
+		meta_detach(n);
 		hshm_shm_detach(&r->be);
 	}
 	region_free(n);

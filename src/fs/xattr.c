@@ -53,10 +53,8 @@ int hshmfs_xattr_parse_size(const char *v, size_t n, uint64_t *size)
 	if (xval(v, n, buf, sizeof(buf)))
 		return -EINVAL;
 	err = hshmfs_parse_size(buf, &s);
-	if (err)
-		return err;
-	if (s == 0)
-		return -EINVAL;
+	if (err || s == 0)
+		return -EINVAL; /* malformed or beyond 2^62 alike */
 	*size = s;
 	return 0;
 }
@@ -107,22 +105,24 @@ struct xattr_def {
 	const char *name; /* without "user.hshm." */
 	unsigned on;
 	bool writable;
+	bool header;      /* read from the header: absent on damaged regions */
 };
 
 static const struct xattr_def xattr_defs[] = {
-	{ "backend", XA_REG | XA_DIR, false /* on a region; writable on dirs */ },
-	{ "id", XA_REG, true },
-	{ "url", XA_REG, false },
-	{ "backend_size", XA_REG, false },
-	{ "data_capacity", XA_REG, false },
-	{ "data_offset", XA_REG, false },
-	{ "data_id", XA_REG | XA_DIR, false /* writable on dirs */ },
-	{ "owned", XA_REG, true },
-	{ "layout", XA_REG, false },
-	{ "mmap", XA_REG, false },
-	{ "kind", XA_REG, false },
-	{ "state", XA_REG, false },
-	{ "size", XA_DIR, true },
+	/* name, on, writable (on a region; dirs: see set_dir), header */
+	{ "backend", XA_REG | XA_DIR, false, false },
+	{ "id", XA_REG, true, true },
+	{ "url", XA_REG, false, false },
+	{ "backend_size", XA_REG, false, true },
+	{ "data_capacity", XA_REG, false, true },
+	{ "data_offset", XA_REG, false, true },
+	{ "data_id", XA_REG | XA_DIR, false, true },
+	{ "owned", XA_REG, true, true },
+	{ "layout", XA_REG, false, true },
+	{ "mmap", XA_REG, false, false },
+	{ "kind", XA_REG, false, false },
+	{ "state", XA_REG, false, false },
+	{ "size", XA_DIR, true, false },
 };
 
 static const struct xattr_def *xattr_find(const char *name, unsigned on)
@@ -246,7 +246,8 @@ static size_t list_names(struct hnode *n, char *buf, size_t size)
 		const struct xattr_def *d = &xattr_defs[i];
 		size_t l = sizeof(XPFX) - 1 + strlen(d->name) + 1;
 
-		if (!(d->on & on))
+		if (!(d->on & on) || (d->header && n->region &&
+					      n->region->damaged))
 			continue;
 		if (buf && used + l <= size)
 			snprintf(buf + used, l, XPFX "%s", d->name);
