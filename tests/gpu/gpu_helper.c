@@ -22,6 +22,8 @@
  *   truncate PATH SIZE           truncate(2): OK or ERRNO
  *   mmap PATH                    mmap MAP_SHARED rw: OK or ERRNO
  *   ioctl PATH                   HSHMFS_IOC_GPU_INFO: OK or ERRNO
+ *   ioctl-other PATH             other requests ('h' 2; 'h' 1 with another
+ *                                size): OK or the first ERRNO
  *   create PATH                  open(O_CREAT|O_EXCL): OK or ERRNO
  *   mmap-write PATH OFF SEED LEN write the pattern through a shared mapping
  *   mmap-check PATH OFF SEED LEN compare a shared mapping with the pattern
@@ -307,6 +309,15 @@ static int probe(const char *op, int argc, char **argv)
 			e = p == MAP_FAILED ? errno : 0;
 			if (p != MAP_FAILED)
 				munmap(p, 4096);
+		} else if (!strcmp(op, "ioctl-other") && argc == 3) {
+			struct hshmfs_gpu_info gi;
+			uint8_t small[64];
+
+			e = ioctl(fd, _IOR('h', 2, struct hshmfs_gpu_info), &gi)
+				    ? errno : 0;
+			if (!e)
+				e = ioctl(fd, _IOR('h', 1, uint8_t[64]), small)
+					    ? errno : 0;
 		} else if (!strcmp(op, "ioctl") && argc == 3) {
 			struct hshmfs_gpu_info gi;
 

@@ -245,6 +245,10 @@ sc_marker() {
 		'user.hshm.kind="gpu"' "getfattr -d lists the kind"
 	eq "$("$H" ioctl "$x")" ENOTTY "the ioctl on a host region"
 	eq "$("$H" ioctl "$f")" OK "the ioctl on a gpu region"
+	eq "$("$H" ioctl-other "$f")" ENOTTY "other ioctl requests (number or size)"
+	setfattr -n user.hshm.id -v 5.6 "$f" 2>"$GH_TMP/err"
+	match "$(cat "$GH_TMP/err")" "Operation not supported" \
+		"user.hshm.id of gpu_malloc cannot be set (header on the device)"
 }
 
 # shm_mmap: gpu_shm_mmap files map zero-copy like posix ones and answer the
