@@ -26,6 +26,7 @@ ok "write top" "$ITOOL" pwrite top 8192 top-data
 ok "mv top moved" mv top moved
 ok "owned=0 on r2" setfattr -n user.hshm.owned -v 0 r2
 ok "rm gone" rm gone
+ok "mkdir x; touch x/in; mv x y" sh -c "mkdir -p x/z && touch x/z/in && $ITOOL pwrite x/z/in 8192 in-moved-dir >/dev/null && mv x y"
 cp a/b/r1 "$IT_TMP/r1.img"
 declare -A before
 for f in a/b/r1 moved r2; do
@@ -51,6 +52,8 @@ eq "$("$ITOOL" pread moved 8192 8)" top-data "renamed region back at its new pat
 fails "old name of the renamed region not back" test -e top
 fails "removed region not back" test -e gone
 eq "$(stat -c %F a/b)" directory "directories come back"
+eq "$("$ITOOL" pread y/z/in 8192 12)" in-moved-dir "region of a renamed directory back at its new path"
+fails "old directory name not back" test -e x
 eq "$(stat -c %u:%g "$(obj a/b/r1)")" 12345:23456 "object owner kept"
 eq "$(stat -c %a "$(obj a/b/r1)")" 640 "object mode kept"
 ok "touch new" touch new

@@ -42,6 +42,13 @@ ok "file bytes = object bytes (whole image, 1 MiB reads)" cmp r "$o"
 eq "$(dd if=r bs=1M status=none | wc -c)" "$(stat -c %s r)" "reading to EOF gives st_size bytes"
 eq "$("$ITOOL" pread r $(stat -c %s r) 10 | wc -c)" 0 "read at EOF returns 0 bytes"
 
+# --- big requests (4 MiB writes, 1 MiB+ reads) on an 8 MiB region
+ok "mkdir big; size 8M" sh -c "mkdir big && setfattr -n user.hshm.size -v 8M big && touch big/r"
+head -c $((4 * 1048576)) /dev/urandom >"$IT_TMP/rand4"
+ok "dd bs=4M into the data area" dd if="$IT_TMP/rand4" of=big/r bs=4M seek=8192 oflag=seek_bytes conv=notrunc status=none
+ok "object has all 4 MiB" cmp -n $((4 * 1048576)) -i 0:8192 "$IT_TMP/rand4" "$(obj big/r)"
+ok "dd bs=4M read back" sh -c "dd if=big/r bs=4M skip=8192 iflag=skip_bytes,fullblock count=1 status=none | cmp - '$IT_TMP/rand4'"
+
 # --- end of the data area
 end=$((doff + cap))
 eq "$("$ITOOL" pwrite r $end X)" ENOSPC "write at the end of data: ENOSPC"

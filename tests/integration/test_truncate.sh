@@ -8,6 +8,9 @@
 it_init
 it_allow "^hshmfs: resize (/$PREFIX\.r[0-9]+)? to [0-9]+: below the [0-9]+ bytes of the header pages$"
 it_allow "^hshmfs: resize (/$PREFIX\.r[0-9]+)? to [0-9]+: too large$"
+it_allow '^hshmfs: posix_shm_mmap: reserving the pages of /[^ ]+: No space left on device$'
+it_allow '^hshmfs: posix_shm_mmap: reserving space to grow /[^ ]+: No space left on device$'
+it_allow '^hshmfs: create: posix_shm_mmap region of [0-9]+ bytes: No space left on device$'
 it_mount
 cd "$MNT" || exit 1
 
@@ -83,6 +86,23 @@ eq "$(xa r backend_size)" $((want - 4096)) "xattr shows growth by another proces
 eq "$(xa r state)" ok "region still ok after a consistent native grow"
 eq "$("$ITOOL" mmap r $((want - 8192 - 16)) native-grown)" ok "mmap store in the natively grown part"
 eq "$(dd if="$o" bs=1 skip=$((want - 8192 - 16)) count=12 status=none)" native-grown "object has it"
+
+# --- more than shm_dir can hold: ENOSPC, nothing created, nothing lost
+cap_k=$(df -P -k "$SHM" | awk 'NR==2 {print $2}')
+huge=$((cap_k * 2 / 1024))M
+ok "mkdir huge" mkdir huge
+ok "setfattr size $huge (twice shm_dir)" setfattr -n user.hshm.size -v "$huge" huge
+nobj=$(ls "$SHM" | wc -l)
+eq "$("$ITOOL" open huge/r creat,rw)" ENOSPC "creating a region larger than shm_dir: ENOSPC"
+fails "no file left behind" test -e huge/r
+eq "$(ls "$SHM" | wc -l)" "$nobj" "no object left behind"
+before=$(stat -c %s r)
+eq "$("$ITOOL" truncate r $((cap_k * 2048)))" ENOSPC "growing beyond shm_dir: ENOSPC"
+eq "$(stat -c %s r)" "$before" "size unchanged after ENOSPC"
+eq "$(stat -c %s "$o")" "$before" "object size unchanged after ENOSPC"
+eq "$(hdr "$o" backend_size)" $((before - 4096)) "header unchanged after ENOSPC"
+eq "$(hdr "$o" meta)" HSHMFSM1 "record intact after ENOSPC"
+eq "$(dd if="$o" bs=1 skip=$((want - 8192 - 16)) count=12 status=none)" native-grown "data intact after ENOSPC"
 
 # --- malloc region resizes too
 ok "mkdir m" mkdir m
