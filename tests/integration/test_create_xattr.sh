@@ -51,6 +51,8 @@ eq "$(od -An -tx1 -N48 r | tr -d ' \n')" "$(od -An -tx1 -N48 "$o" | tr -d ' \n')
 ok "mkdir" mkdir d
 ok "setfattr user.hshm.size 64M on a dir" setfattr -n user.hshm.size -v 64M d
 eq "$(xa d size)" 67108864 "dir size reads back in bytes"
+dnames=$(getfattr -d --absolute-names d 2>/dev/null | sed -n 's/=.*//p' | sort | tr '\n' ' ')
+eq "$dnames" "user.hshm.backend user.hshm.data_id user.hshm.size " "getfattr -d on a dir lists backend, data_id, size"
 ok "touch d/r" touch d/r
 eq "$(xa d/r backend_size)" 67108864 "64M region"
 eq "$(stat -c %s d/r)" $((67108864 + 4096)) "64M region st_size"

@@ -52,6 +52,14 @@ eq "$(nb "$ITOOL" open secret w)" EACCES "but not write it"
 eq "$(nb "$ITOOL" open "$o" w)" EACCES "nor its object natively"
 eq "$(nb "$ITOOL" mmap secret 8192 x)" EACCES "nor map it writable"
 
+# --- write permission is not ownership: HSHM metadata stays the owner's
+ok "chmod 666 secret" chmod 666 secret
+eq "$(nb "$ITOOL" pwrite secret 8192 T)" "ok 1" "nobody may write a 0666 region"
+eq "$(nb "$ITOOL" setxattr secret user.hshm.id 3.3)" EPERM "but not change its id (EPERM)"
+eq "$(nb "$ITOOL" setxattr secret user.hshm.owned 0)" EPERM "nor its ownership (EPERM)"
+eq "$(xa secret owned)" 1 "owned unchanged"
+ok "chmod 644 secret" chmod 644 secret
+
 # --- a private directory protects what is inside
 ok "mkdir -m 700 priv; touch priv/r" sh -c "mkdir -m 700 priv && touch priv/r && chmod 666 priv/r"
 eq "$(nb "$ITOOL" open priv/r r)" EACCES "nobody cannot reach a region in a 0700 dir"

@@ -80,6 +80,11 @@ eq "$("$ITOOL" pread lnk 8192 8)" via-link "reading through the symlink reaches 
 eq "$(xa lnk url)" "$(xa t url)" "getfattr follows the symlink"
 ok "dangling symlink" ln -s /nowhere/at/all dang
 eq "$(readlink dang)" /nowhere/at/all "dangling target kept"
+ok "chown -h nobody lnk" chown -h nobody lnk
+eq "$(stat -c %u lnk)" "$nobody" "lchown changes the link"
+eq "$(stat -c %u t)" 0 "lchown leaves the target"
+ok "touch -h -d on the link" touch -h -d '2001-01-01 00:00:00 UTC' lnk
+eq "$(stat -c %Y lnk)" "$(date -d '2001-01-01 00:00:00 UTC' +%s)" "utimensat(AT_SYMLINK_NOFOLLOW) on the link"
 ok "rm lnk" rm lnk
 ok "region kept when its symlink goes" test -f t
 ok "symlink to a dir" ln -s sg sgl
