@@ -229,7 +229,8 @@ EXPORT int hshmfs_gpu_attach(const char *path, struct hshmfs_gpu_attachment *out
 	if (!path)
 		return -EINVAL;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	/* gpu_malloc needs no write access to the file: retry read-only. */
+	/* gpu_shm_mmap can be used read-only; hshmfs hands a gpu_malloc
+	 * handle (write access to device memory) only to writable opens. */
 	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)

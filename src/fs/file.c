@@ -8,6 +8,23 @@
 #include "fs_i.h"
 #include "hshmfs/ioctl.h"
 
+/*
+ * fh holds the node pointer: a node stays in the table while it is open, so
+ * the pointer is valid until release.  Bit 0 records a read-only open.
+ */
+#define FH_RDONLY ((uintptr_t)1) /* node pointers are aligned: bit 0 is ours */
+
+static struct hnode *node_of(struct fuse_file_info *fi)
+{
+	return (struct hnode *)(uintptr_t)(fi->fh & ~FH_RDONLY);
+}
+
+static void set_fh(struct fuse_file_info *fi, struct hnode *n)
+{
+	fi->fh = (uintptr_t)n |
+		 ((fi->flags & O_ACCMODE) == O_RDONLY ? FH_RDONLY : 0);
+}
+
 static void release_node(struct hshmfs *fs, struct hnode *n);
 
 /* An open whose reply was interrupted: the kernel will send no release. */
@@ -47,7 +64,7 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		fs_req_cred(req, &nr->uid, &nr->gid, NULL);
 		if (dir->mode & S_ISGID)
 			nr->gid = dir->gid;
-		nr->mode = S_IFREG | (mode & 07777);
+		nr->mode = S_IFREG | (mode & 07777 & ~S_ISVTX); /* GPU marker */
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	return err;
@@ -95,7 +112,7 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	pthread_mutex_lock(&n->lock);
-	fi->fh = (uintptr_t)n;
+	set_fh(fi, n);
 	err = hshmfs_pt_open(fs, n, fi);
 	if (!err) {
 		n->nopen++;
@@ -165,7 +182,7 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (n->region)
 		region_refresh(fs, n);
 	pthread_mutex_lock(&n->lock);
-	fi->fh = (uintptr_t)n;
+	set_fh(fi, n);
 	err = open_checks(fs, n, fi->flags);
 	if (!err)
 		err = hshmfs_pt_open(fs, n, fi);
@@ -179,15 +196,7 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		undo_open(fs, n);
 }
 
-/*
- * A node stays in the table while it is open, so the pointer kept in fh is
- * valid until release.  Reads and writes take only the region's map lock.
- */
-static struct hnode *node_of(struct fuse_file_info *fi)
-{
-	return (struct hnode *)(uintptr_t)fi->fh;
-}
-
+/* Reads and writes take only the region's map lock. */
 /*
  * Reply straight from the daemon's mapping (no intermediate copy).  The
  * object's real size is checked first: another process may have shrunk it,
@@ -411,6 +420,13 @@ void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	}
 	if (out_bufsz < sizeof(gi)) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (kind == HSHM_GPU_MALLOC && (fi->fh & FH_RDONLY)) {
+		/* the IPC handle gives write access to the device memory */
+		HSHMFS_LOG(FUSE_LOG_INFO, "GPU handle of '%s' refused to a "
+			   "read-only open\n", n->name ? n->name : "?");
+		fuse_reply_err(req, EACCES);
 		return;
 	}
 	pthread_mutex_lock(&n->lock);

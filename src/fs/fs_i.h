@@ -153,6 +153,7 @@ struct hshmfs {
 	struct hnode *root;
 	struct hshmfs_pt *pt;
 	uint32_t id_major;           /* major of the ids this mount makes */
+	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
 	double attr_timeout;
 	double entry_timeout;
 };

@@ -99,7 +99,10 @@ static int show(const char *path, const char *field, bool attach)
 	struct hshmfs_gpu_info gi;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a gpu_malloc handle is only handed to writable opens */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		fprintf(stderr, "hshmfs-gpu: %s: %s\n", path, strerror(errno));
 		return EX_GPU_ERROR;

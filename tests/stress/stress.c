@@ -11,7 +11,9 @@
  * with an errno a user would not expect, is counted as an error.  Exit
  * status: 0 if no error, 1 otherwise; a summary line goes to stdout.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

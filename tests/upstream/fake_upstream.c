@@ -14,7 +14,9 @@
  *       the link O_RDWR, validate the header against the object size, map,
  *       and check the data holds PATTERN; exit 0 if so.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
