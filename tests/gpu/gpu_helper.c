@@ -22,6 +22,7 @@
  *   truncate PATH SIZE           truncate(2): OK or ERRNO
  *   mmap PATH                    mmap MAP_SHARED rw: OK or ERRNO
  *   ioctl PATH                   HSHMFS_IOC_GPU_INFO: OK or ERRNO
+ *   ioctl-ro PATH                the same on an O_RDONLY open
  *   ioctl-other PATH             other requests ('h' 2; 'h' 1 with another
  *                                size): OK or the first ERRNO
  *   create PATH                  open(O_CREAT|O_EXCL): OK or ERRNO
@@ -322,6 +323,14 @@ static int probe(const char *op, int argc, char **argv)
 			struct hshmfs_gpu_info gi;
 
 			e = ioctl(fd, HSHMFS_IOC_GPU_INFO, &gi) ? errno : 0;
+		} else if (!strcmp(op, "ioctl-ro") && argc == 3) {
+			struct hshmfs_gpu_info gi;
+			int ro = open(path, O_RDONLY);
+
+			e = ro < 0 ? errno
+				   : ioctl(ro, HSHMFS_IOC_GPU_INFO, &gi) ? errno : 0;
+			if (ro >= 0)
+				close(ro);
 		} else {
 			close(fd);
 			return 2;
@@ -415,7 +424,7 @@ int main(int argc, char **argv)
 			return r;
 	}
 	fprintf(stderr, "usage: gpu_helper pattern|write|check|kernel|info|"
-		"hold|open-handle|attach-err|pwrite|truncate|mmap|ioctl|create|mmap-write|"
+		"hold|open-handle|attach-err|pwrite|truncate|mmap|ioctl|ioctl-ro|create|mmap-write|"
 		"mmap-check ... (see gpu_helper.c)\n");
 	return 2;
 }

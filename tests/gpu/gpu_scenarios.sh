@@ -252,6 +252,8 @@ sc_marker() {
 		'user.hshm.kind="gpu"' "getfattr -d lists the kind"
 	eq "$("$H" ioctl "$x")" ENOTTY "the ioctl on a host region"
 	eq "$("$H" ioctl "$f")" OK "the ioctl on a gpu region"
+	eq "$("$H" ioctl-ro "$f")" EACCES "no gpu_malloc handle for a read-only open"
+	eq "$("$H" ioctl-ro "$s")" OK "gpu_shm_mmap info for a read-only open"
 	eq "$("$H" ioctl-other "$f")" ENOTTY "other ioctl requests (number or size)"
 	setfattr -n user.hshm.id -v 5.6 "$f" 2>"$GH_TMP/err"
 	match "$(cat "$GH_TMP/err")" "Operation not supported" \
