@@ -99,8 +99,10 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	return 0;
 }
 
-void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-	       struct fuse_file_info *fi)
+/* create(2) (@fi set: the new region is also opened) and mknod(2) of a
+ * regular file (@fi NULL): both make a region. */
+static void create_reply(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 mode_t mode, struct fuse_file_info *fi)
 {
 	struct hshmfs *fs = fs_of(req);
 	struct fuse_entry_param e;
@@ -112,37 +114,38 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	pthread_mutex_lock(&n->lock);
-	set_fh(fi, n);
-	err = hshmfs_pt_open(fs, n, fi);
+	if (fi) {
+		set_fh(fi, n);
+		err = hshmfs_pt_open(fs, n, fi);
+	}
 	if (!err) {
-		n->nopen++;
+		n->nopen += fi ? 1 : 0;
 		hnode_entry(fs, n, &e);
 	}
 	pthread_mutex_unlock(&n->lock);
+	if (err) { /* nothing half-made: the region goes with the name */
+		hnode_unlink(fs, n);
+		hnode_maybe_drop(fs, n);
+	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	if (err)
 		fuse_reply_err(req, -err);
+	else if (!fi)
+		fuse_reply_entry(req, &e);
 	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
 		undo_open(fs, n); /* interrupted: the kernel never saw it */
+}
+
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
+{
+	create_reply(req, parent, name, mode, fi);
 }
 
 void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode)
 {
-	struct hshmfs *fs = fs_of(req);
-	struct fuse_entry_param e;
-	struct hnode *n;
-	int err = create_node(req, fs, parent, name, mode, &n);
-
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	pthread_mutex_lock(&n->lock);
-	hnode_entry(fs, n, &e);
-	pthread_mutex_unlock(&n->lock);
-	pthread_rwlock_unlock(&fs->tree_lock);
-	fuse_reply_entry(req, &e);
+	create_reply(req, parent, name, mode, NULL);
 }
 
 static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
