@@ -178,7 +178,8 @@ void hnode_unlink(struct hshmfs *fs, struct hnode *n);
 /** Drop @count kernel references; frees (and releases the region) at zero
  * when unlinked and not open.  tree_lock held for writing. */
 void hnode_forget(struct hshmfs *fs, struct hnode *n, uint64_t count);
-/** Drop the node if unreferenced (nlookup == 0, nopen == 0, unlinked). */
+/** Unlinked and not open: release the region; free the node too once the
+ * kernel holds no reference (nlookup == 0).  tree_lock held for writing. */
 void hnode_maybe_drop(struct hshmfs *fs, struct hnode *n);
 /** Fill @st from @n (node lock held or a consistent snapshot). */
 void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st);

@@ -260,12 +260,19 @@ void hnode_unlink(struct hshmfs *fs, struct hnode *n)
 	n->unlinked = true;
 }
 
+/*
+ * An unlinked node's region goes as soon as nothing has it open: no I/O can
+ * reach it any more (a mapping holds the object itself).  The node stays
+ * while the kernel still holds lookup references, and goes with the last.
+ */
 void hnode_maybe_drop(struct hshmfs *fs, struct hnode *n)
 {
-	if (n == fs->root || !n->unlinked || n->nlookup || n->nopen)
+	if (n == fs->root || !n->unlinked || n->nopen)
 		return;
 	if (n->region)
 		region_release(fs, n);
+	if (n->nlookup)
+		return;
 	ino_remove(fs, n);
 	hnode_free(n);
 }

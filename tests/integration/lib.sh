@@ -23,6 +23,7 @@ IT_PID=
 IT_NMOUNT=0
 IT_LOG=
 IT_TMP=
+IT_SHM_TMPFS=
 SHM=
 MNT=
 PREFIX="it$$x$RANDOM"
@@ -123,9 +124,20 @@ it_cleanup() {
 		sleep 0.2
 		kill -9 "$IT_PID" 2>/dev/null
 	fi
+	[ -n "$IT_SHM_TMPFS" ] && umount "$SHM" 2>/dev/null
 	[ -n "$SHM" ] && rm -rf --one-file-system "$SHM"
 	[ -n "$IT_TMP" ] && rm -rf --one-file-system "$IT_TMP"
 	exit "$rc"
+}
+
+# it_private_shm SIZE: put shm_dir on a tmpfs of its own (before it_mount),
+# so that what this test measures of its capacity is not shared with the
+# tests running beside it.  Needs root; skips with the reason otherwise.
+it_private_shm() {
+	[ "$(id -u)" = 0 ] || it_skip "a private tmpfs for shm_dir needs root"
+	mount -t tmpfs -o "size=$1,mode=1777" hshmfs-it "$SHM" ||
+		{ it_fail "mount a $1 tmpfs on $SHM"; exit 1; }
+	IT_SHM_TMPFS=1
 }
 
 it_skip() {
