@@ -5,7 +5,7 @@
 # usage: scripts/test.sh [--quick] [--no-deps] [--only STAGE[,STAGE...]]
 #
 # Stages, each in its own build directory under $HSHMFS_BUILD_ROOT (build/):
-#   gcc           gcc, debugoptimized: build, meson test (every suite)
+#   gcc           gcc, debugoptimized, -Dwerror=true: build, meson test (every suite)
 #   asan          gcc, ASan+UBSan: build, suites unit and integration
 #   clang-werror  clang, -Dwerror=true: build, suite unit
 #   valgrind      suite unit of build/gcc under valgrind (no build of its own)
@@ -150,7 +150,7 @@ have_libfuzzer() {
 stage_gcc() {
 	local d=$B/gcc
 	check "gcc: build" build "$d" gcc --buildtype=debugoptimized -Dfs=enabled \
-		-Dtests=true -Dbench=true -Dfuzz=false || return
+		-Dwerror=true -Dtests=true -Dbench=true -Dfuzz=false || return
 	check "gcc: features" expect_features "$d"
 	check "gcc: meson test (all suites)" meson test -C "$d" --print-errorlogs
 }
