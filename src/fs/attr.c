@@ -66,8 +66,9 @@ static int set_mode(struct hshmfs *fs, struct hnode *n, mode_t mode)
 	int err;
 
 	n->mode = (n->mode & S_IFMT) | (mode & 07777);
-	if (n->region) /* the sticky bit marks GPU regions: never stored */
-		n->mode &= ~(mode_t)S_ISVTX;
+	if (n->region) /* never setuid/setgid (killpriv, passthrough.c),
+			* never sticky (it marks GPU regions) */
+		n->mode &= ~(mode_t)(S_ISUID | S_ISGID | S_ISVTX);
 	if (!n->region || n->region->damaged)
 		return 0;
 	err = region_sync_perm(fs, n);

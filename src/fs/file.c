@@ -64,7 +64,9 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		fs_req_cred(req, &nr->uid, &nr->gid, NULL);
 		if (dir->mode & S_ISGID)
 			nr->gid = dir->gid;
-		nr->mode = S_IFREG | (mode & 07777 & ~S_ISVTX); /* GPU marker */
+		/* no setuid/setgid (killpriv, passthrough.c), no sticky bit
+		 * (it marks GPU regions) */
+		nr->mode = S_IFREG | (mode & 0777);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	return err;

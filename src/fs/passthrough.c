@@ -6,7 +6,8 @@
  * see every message on /dev/fuse.  We use that to:
  *   1. note the INIT request and whether the kernel offers FUSE_PASSTHROUGH;
  *   2. patch our INIT reply: FUSE_INIT_EXT, flags2 |= PASSTHROUGH,
- *      max_stack_depth = 1, writeback cache off;
+ *      max_stack_depth = 1, writeback cache off; and, whatever the mmap
+ *      mode, FUSE_HANDLE_KILLPRIV_V2 when offered (see pt_killpriv);
  *   3. right after that reply, probe BACKING_OPEN/CLOSE once: that decides
  *      the mmap mode ("shared" or "cached") for the whole mount;
  *   4. patch open/create replies of host regions with FOPEN_PASSTHROUGH and
@@ -32,6 +33,7 @@
 #define PT_OPCODE_INIT 26
 #define PT_INIT_EXT (1u << 30)
 #define PT_WRITEBACK_CACHE (1u << 16)
+#define PT_KILLPRIV_V2 (1u << 28)
 #define PT_FLAGS2_PASSTHROUGH (1u << 5) /* bit 37 of the 64-bit flags */
 #define PT_FOPEN_DIRECT_IO (1u << 0)
 #define PT_FOPEN_PARALLEL_DIRECT_WRITES (1u << 6)
@@ -56,6 +58,7 @@ struct hshmfs_pt {
 	pthread_mutex_t lock;
 	int devfd;
 	uint64_t init_unique;
+	uint32_t init_flags;          /* what the kernel offered (low word) */
 	bool init_seen, offered, decided, shared;
 	char why[160];
 };
@@ -94,6 +97,7 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 		pthread_mutex_lock(&pt->lock);
 		memcpy(&pt->init_unique, (char *)buf + 8, sizeof(uint64_t));
 		pt->init_seen = true;
+		pt->init_flags = flags;
 		pt->offered = (flags & PT_INIT_EXT) &&
 			      (flags2 & PT_FLAGS2_PASSTHROUGH);
 		pthread_mutex_unlock(&pt->lock);
@@ -178,6 +182,21 @@ static void patch_open(struct iovec *iov, int count)
 	put32(p, 12, (uint32_t)pt_pending.backing_id);
 }
 
+/*
+ * FUSE_HANDLE_KILLPRIV_V2 makes the kernel mark the superblock SB_NOSEC, so
+ * a write no longer asks the daemon for security.capability every time
+ * (one round trip per write(2), a third of passthrough write throughput on
+ * a small machine).  In exchange the server must drop setuid/setgid and
+ * capabilities on write, truncate and chown: hshmfs never stores setuid or
+ * setgid bits on a region (attr.c, file.c) and has no security.* xattrs, so
+ * there is never anything to drop.  libfuse 3.14 cannot ask for it.
+ */
+static void pt_killpriv(struct hshmfs_pt *pt, void *out)
+{
+	if (pt->init_flags & PT_KILLPRIV_V2)
+		put32(out, 12, get32(out, 12) | PT_KILLPRIV_V2);
+}
+
 static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	struct hshmfs *fs = userdata;
@@ -188,6 +207,8 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	pthread_mutex_lock(&pt->lock);
 	init = is_init_reply(pt, iov, count);
 	want = init && pt->offered && fs->cfg.mmap != HSHMFS_MMAP_CACHED;
+	if (init)
+		pt_killpriv(pt, iov[1].iov_base);
 	if (want)
 		patch_init(fs, iov[1].iov_base);
 	pthread_mutex_unlock(&pt->lock);
