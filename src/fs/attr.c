@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 
 #include "fs_i.h"
+#include "ns.h"
 
 void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -146,6 +147,8 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		err = do_setattr(fs, n, attr, to_set);
 		if (!err && n->region)
 			region_save_meta(fs, n);
+		if (!err && !n->region && !n->foreign)
+			ns_dirty(fs);
 		hnode_stat(fs, n, &st);
 		pthread_mutex_unlock(&n->lock);
 	}

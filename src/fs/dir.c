@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fs_i.h"
+#include "ns.h"
 
 void fs_req_cred(fuse_req_t req, uid_t *uid, gid_t *gid, mode_t *umask)
 {
@@ -158,10 +159,12 @@ void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	if (!err)
 		hnode_entry(fs, n, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
-	if (err)
+	if (err) {
 		fuse_reply_err(req, -err);
-	else
-		fuse_reply_entry(req, &e);
+		return;
+	}
+	ns_dirty(fs);
+	fuse_reply_entry(req, &e);
 }
 
 void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
@@ -185,10 +188,12 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	free(target);
-	if (err)
+	if (err) {
 		fuse_reply_err(req, -err);
-	else
-		fuse_reply_entry(req, &e);
+		return;
+	}
+	ns_dirty(fs);
+	fuse_reply_entry(req, &e);
 }
 
 void fs_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -257,6 +262,8 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -EROFS;
 	if (n->foreign)
 		upstream_dismiss(dir, n);
+	if (n->dir || n->target)
+		ns_dirty(fs);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
 	pthread_mutex_lock(&n->lock);
@@ -352,6 +359,8 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	if ((err = rename_target_ok(src, dst)) || dst == src)
 		return err;
 	if (dst) {
+		if (dst->dir || dst->target)
+			ns_dirty(fs);
 		hnode_unlink(fs, dst);
 		dst->nlink = 0;
 		hnode_maybe_drop(fs, dst);
@@ -366,6 +375,8 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	hnode_touch(dd, false, true, true);
 	hnode_touch(src, false, false, true);
 	save_subtree(fs, src);
+	if (src->dir || src->target || (dst && (dst->dir || dst->target)))
+		ns_dirty(fs);
 	return 0;
 }
 

@@ -134,8 +134,11 @@ static void create_reply(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -err);
 	else if (!fi)
 		fuse_reply_entry(req, &e);
-	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
-		undo_open(fs, n); /* interrupted: the kernel never saw it */
+	else if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		/* interrupted: the kernel never saw the entry nor the open */
+		__atomic_fetch_sub(&n->nlookup, 1, __ATOMIC_RELAXED);
+		undo_open(fs, n);
+	}
 }
 
 void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -201,8 +204,9 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		undo_open(fs, n);
 }
 
-/* Reads and writes take only the region's map lock. */
 /*
+ * Reads and writes take only the region's map lock.
+ *
  * Reply straight from the daemon's mapping (no intermediate copy).  The
  * object's real size is checked first: another process may have shrunk it,
  * and replying from pages past its end would fail inside the kernel after

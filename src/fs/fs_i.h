@@ -44,6 +44,8 @@ struct hshmfs_config {
 	char gpu_runtime[16];           /* "auto", "cuda", "hip", "double", "none" */
 	bool hshm_links;
 	char links_root[PATH_MAX];      /* parent of chimaera_<user>/ (/tmp) */
+	/* given on the command line (they win over what a remount restores) */
+	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
 };
 
@@ -139,6 +141,7 @@ struct hnode {
 /* ---- the session (one per mount; no globals) ---------------------------- */
 
 struct hshmfs_pt; /* passthrough state (passthrough.c) */
+struct hshmfs_ns; /* namespace file flusher (ns.c) */
 
 struct hshmfs {
 	struct hshmfs_config cfg;
@@ -152,6 +155,7 @@ struct hshmfs {
 	uint64_t next_cookie;
 	struct hnode *root;
 	struct hshmfs_pt *pt;
+	struct hshmfs_ns *ns;
 	uint32_t id_major;           /* major of the ids this mount makes */
 	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
 	double attr_timeout;

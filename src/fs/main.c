@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fs_i.h"
+#include "ns.h"
 #include "hshm_config.h"
 
 static void usage(const char *prog)
@@ -171,7 +172,11 @@ static int setup(struct hshmfs *fs)
 	fs->attr_timeout = 1.0;
 	fs->entry_timeout = 1.0;
 	err = upstream_view_init(fs);
-	return err ? err : region_recover(fs);
+	if (!err)
+		err = ns_load(fs);
+	if (!err)
+		err = region_recover(fs);
+	return err ? err : ns_start(fs);
 }
 
 static int run(struct hshmfs *fs, struct fuse_args *args,
@@ -213,6 +218,7 @@ out_session:
 
 static void teardown(struct hshmfs *fs)
 {
+	ns_stop(fs); /* saves the last directory changes */
 	if (fs->ino_buckets)
 		hnode_table_fini(fs);
 	hshmfs_pt_fini(fs);

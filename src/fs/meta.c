@@ -48,11 +48,11 @@ void meta_from_node(struct hshmfs *fs, struct hnode *n, struct hshmfs_meta *m)
 	(void)fs;
 }
 
-static int path_check(const char *p, uint32_t len)
+int meta_path_check(const char *p, uint32_t len)
 {
 	uint32_t start = 0;
 
-	if (len == 0 || len > HSHMFS_META_PATH_MAX)
+	if (len == 0 || len >= PATH_MAX)
 		return -EBADMSG;
 	for (uint32_t i = 0; i <= len; i++) {
 		if (i < len && p[i] == '\0')
@@ -82,7 +82,8 @@ int meta_check(const void *buf, size_t len)
 	if (m.version != 1 ||
 	    m.crc != meta_crc32(&m, offsetof(struct hshmfs_meta, crc)))
 		return -EBADMSG;
-	if (m.kind >= HSHM_BACKEND_KIND_COUNT || !S_ISREG(m.mode))
+	if (m.kind >= HSHM_BACKEND_KIND_COUNT || !S_ISREG(m.mode) ||
+	    m.path_len > HSHMFS_META_PATH_MAX)
 		return -EBADMSG;
-	return path_check(m.path, m.path_len);
+	return meta_path_check(m.path, m.path_len);
 }

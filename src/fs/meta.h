@@ -46,5 +46,9 @@ void meta_from_node(struct hshmfs *fs, struct hnode *n, struct hshmfs_meta *m);
  */
 int meta_check(const void *buf, size_t len);
 uint32_t meta_crc32(const void *buf, size_t len);
+/** meta_path_check() - a relative path: components 1..255 bytes, no NUL,
+ * no empty, "." or ".." component, 1..PATH_MAX-1 bytes in all.
+ * Return: 0 or -EBADMSG. */
+int meta_path_check(const char *p, uint32_t len);
 
 #endif /* HSHMFS_META_H */

@@ -294,6 +294,12 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 	if (!err)
 		err = cfg_modes(raw, cfg);
 	cfg->hshm_links = raw->hshm_links;
+	cfg->set_backend = raw->backend;
+	cfg->set_size = raw->size;
+	cfg->set_gpu = raw->gpu;
+	cfg->set_mode = raw->mode;
+	cfg->set_uid = raw->uid;
+	cfg->set_gid = raw->gid;
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 
 #include "fs_i.h"
+#include "ns.h"
 
 #define XPFX "user.hshm."
 #define XVAL_MAX 128
@@ -368,6 +369,8 @@ static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
 	pthread_mutex_lock(&n->lock);
 	err = n->region ? set_reg(fs, n, d->name, v, len)
 			: set_dir(n, d->name, v, len);
+	if (!err && !n->region)
+		ns_dirty(fs);
 	if (!err)
 		hnode_touch(n, false, false, true);
 	pthread_mutex_unlock(&n->lock);
@@ -417,6 +420,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		else
 			n->dir->gpu = -1;
 		pthread_mutex_unlock(&n->lock);
+		ns_dirty(fs);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	fuse_reply_err(req, -err);

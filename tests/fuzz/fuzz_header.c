@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz_header.c: libFuzzer harness for header validation and the hshmfs record. */
+/* fuzz_header.c: libFuzzer harness for header validation, the hshmfs record
+ * and the namespace file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs_i.h"
 #include "meta.h"
+#include "ns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,5 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size >= sizeof(struct hshmfs_meta))
 		meta_check(data, size);
+	ns_decode(data, size, NULL, NULL);
 	return 0;
 }

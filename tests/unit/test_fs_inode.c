@@ -12,6 +12,7 @@
 
 #include "fs_i.h"
 #include "meta.h"
+#include "ns.h"
 
 static struct hshmfs *fs_new(void)
 {
@@ -162,6 +163,58 @@ static void test_meta_check(void **state)
 	(void)state;
 }
 
+struct seen {
+	int n;
+	char paths[8][64];
+	char types[8];
+};
+
+static int collect(void *arg, const struct ns_entry *e)
+{
+	struct seen *s = arg;
+
+	if (s->n == 8)
+		return -E2BIG;
+	snprintf(s->paths[s->n], sizeof(s->paths[0]), "%.*s", (int)e->path_len,
+		 e->path);
+	s->types[s->n++] = e->type;
+	return 0;
+}
+
+static void test_ns_roundtrip(void **state)
+{
+	struct hshmfs *fs = fs_new();
+	struct hnode *a = mk(fs, fs->root, "a", S_IFDIR | 02750);
+	struct hnode *l = mk(fs, a, "lnk", S_IFLNK | 0777);
+	struct seen s = { 0 };
+	unsigned char *img;
+	size_t len;
+
+	mk(fs, a, "b", S_IFDIR | 0700);
+	l->target = strdup("/some/where");
+	a->dir->has_size = true;
+	a->dir->size = 4u << 20;
+	assert_int_equal(ns_snapshot(fs, (void **)&img, &len), 0);
+	assert_int_equal(ns_decode(img, len, collect, &s), 0);
+	assert_int_equal(s.n, 4); /* root, a, a/lnk, a/b: parents first */
+	assert_int_equal(s.types[0], 'R');
+	assert_string_equal(s.paths[1], "a");
+	assert_string_equal(s.paths[2], "a/lnk");
+	assert_int_equal(s.types[2], 'L');
+	assert_string_equal(s.paths[3], "a/b");
+	/* any flipped byte is caught (crc or field checks), a cut too */
+	for (size_t i = 0; i < len; i += 7) {
+		img[i] ^= 0x40;
+		assert_int_not_equal(ns_decode(img, len, NULL, NULL), 0);
+		img[i] ^= 0x40;
+	}
+	assert_int_equal(ns_decode(img, len - 1, NULL, NULL), -EBADMSG);
+	assert_int_equal(ns_decode(img, 10, NULL, NULL), -ENODATA);
+	free(img);
+	fs_free(fs);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_many_children_in_order),
 		cmocka_unit_test(test_dir_defaults_inherit),
 		cmocka_unit_test(test_meta_check),
+		cmocka_unit_test(test_ns_roundtrip),
 	};
 
 	return cmocka_run_group_tests_name("fs_inode", tests, NULL, NULL);

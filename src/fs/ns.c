@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ns.c: directories and symlinks outlive the daemon: the namespace file. */
+
+/*
+ * Regions carry their own record (meta.h); directories and symlinks have no
+ * object to carry one, so the mount keeps them in one file per prefix,
+ * "<shm_dir>/.<prefix>.ns" (a dot file: it is not a region and listings of
+ * shm_dir do not show it), owned by the daemon, mode 0600.
+ *
+ * The file is a snapshot, rewritten whole (to ".<prefix>.ns.tmp", then
+ * renamed over, so a reader sees the old or the new one, never half) by a
+ * flusher thread at most every NS_DELAY_MS after a change, and once more at
+ * unmount.  A daemon killed with SIGKILL loses at most the directory and
+ * symlink changes of that last interval; region bytes and region records
+ * are never behind.
+ *
+ * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (1),
+ *                                 u32 count, u64 body length, u32 body crc32,
+ *                                 u32 zero
+ *                         entries (count of them), each:
+ *   u8 type ('R' root, 'D' directory, 'L' symlink), u8 flags (1: backend
+ *   set, 2: size set), u16 path length, u32 mode, u32 uid, u32 gid,
+ *   u32 backend, i32 gpu (-1: inherit), u64 size, i64 mtime s, u32 mtime ns,
+ *   u32 target length, then the path (relative to the root, no NUL), then
+ *   the symlink target.
+ * The reader checks every length and field before it creates anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs_i.h"
+#include "meta.h"
+#include "ns.h"
+
+#define NS_MAGIC "HSHMFSN1"
+#define NS_HEAD 32
+#define NS_FIXED 48
+#define NS_DELAY_MS 100
+#define NS_MAX_FILE (UINT64_C(256) << 20)
+#define NS_NAME_LEN 96 /* "." + prefix (< 64) + ".ns.tmp" */
+
+struct hshmfs_ns {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool dirty, stop, running;
+};
+
+/* ---- encoding ------------------------------------------------------------ */
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void put(struct buf *b, const void *v, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		unsigned char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+#define PUT(b, type, v) do { type v_ = (type)(v); put(b, &v_, sizeof(v_)); } while (0)
+
+static void put_entry(struct buf *b, char type, const struct hnode *n,
+		      const char *path)
+{
+	const struct hdir *d = n->dir;
+	size_t tl = n->target ? strlen(n->target) : 0;
+
+	PUT(b, uint8_t, type);
+	PUT(b, uint8_t, (d && d->has_backend ? 1 : 0) | (d && d->has_size ? 2 : 0));
+	PUT(b, uint16_t, strlen(path));
+	PUT(b, uint32_t, n->mode);
+	PUT(b, uint32_t, n->uid);
+	PUT(b, uint32_t, n->gid);
+	PUT(b, uint32_t, d ? d->backend : 0);
+	PUT(b, int32_t, d ? d->gpu : -1);
+	PUT(b, uint64_t, d ? d->size : 0);
+	PUT(b, int64_t, n->mtime.tv_sec);
+	PUT(b, uint32_t, n->mtime.tv_nsec);
+	PUT(b, uint32_t, tl);
+	put(b, path, strlen(path));
+	put(b, n->target ? n->target : "", tl);
+}
+
+/* Pre-order walk: parents before children (tree_lock held). */
+static void walk(struct buf *b, struct hnode *dir, char *path, size_t plen,
+		 uint32_t *count)
+{
+	for (struct hnode *c = dir->dir->head; c && !b->err; c = c->next) {
+		size_t l = strlen(c->name);
+
+		if (c->foreign || (!c->dir && !c->target))
+			continue;
+		if (plen + l + 2 > PATH_MAX) {
+			b->err = -ENAMETOOLONG;
+			return;
+		}
+		if (plen)
+			path[plen] = '/';
+		memcpy(path + plen + (plen ? 1 : 0), c->name, l + 1);
+		put_entry(b, c->dir ? 'D' : 'L', c, path);
+		(*count)++;
+		if (c->dir)
+			walk(b, c, path, plen + l + (plen ? 1 : 0), count);
+		path[plen] = '\0';
+	}
+}
+
+static int ns_encode(struct hshmfs *fs, struct buf *b);
+
+int ns_snapshot(struct hshmfs *fs, void **out, size_t *len)
+{
+	struct buf b = { 0 };
+	int err = ns_encode(fs, &b);
+
+	if (err) {
+		free(b.p);
+		return err;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+static int ns_encode(struct hshmfs *fs, struct buf *b)
+{
+	char path[PATH_MAX] = "";
+	uint32_t count = 1, crc;
+	uint64_t body;
+
+	put(b, NS_MAGIC, 8);
+	PUT(b, uint32_t, 1);
+	PUT(b, uint32_t, 0);    /* count, patched below */
+	PUT(b, uint64_t, 0);    /* body length */
+	PUT(b, uint32_t, 0);    /* body crc */
+	PUT(b, uint32_t, 0);
+	put_entry(b, 'R', fs->root, "");
+	walk(b, fs->root, path, 0, &count);
+	if (b->err)
+		return b->err;
+	body = b->len - NS_HEAD;
+	crc = meta_crc32(b->p + NS_HEAD, (size_t)body);
+	memcpy(b->p + 12, &count, 4);
+	memcpy(b->p + 16, &body, 8);
+	memcpy(b->p + 24, &crc, 4);
+	return 0;
+}
+
+/* ---- decoding (pure; fuzzed) -------------------------------------------- */
+
+static uint64_t get(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n); /* little-endian host, as the whole format */
+	return v;
+}
+
+static int entry_check(const struct ns_entry *e)
+{
+	mode_t want = e->type == 'L' ? S_IFLNK : S_IFDIR;
+
+	if ((e->mode & S_IFMT) != want || e->mtime_nsec >= 1000000000u ||
+	    e->backend >= HSHM_BACKEND_KIND_COUNT || e->gpu < -1 ||
+	    (e->type == 'L') != (e->target_len > 0) ||
+	    ((e->flags & 2) && e->size == 0) || (e->flags & ~3u))
+		return -EBADMSG;
+	if (e->type == 'R')
+		return e->path_len ? -EBADMSG : 0;
+	return meta_path_check(e->path, e->path_len);
+}
+
+static int entry_parse(const unsigned char *p, size_t left, struct ns_entry *e,
+		       size_t *used)
+{
+	if (left < NS_FIXED)
+		return -EBADMSG;
+	e->type = (char)p[0];
+	e->flags = p[1];
+	e->path_len = (uint32_t)get(p + 2, 2);
+	e->mode = (uint32_t)get(p + 4, 4);
+	e->uid = (uint32_t)get(p + 8, 4);
+	e->gid = (uint32_t)get(p + 12, 4);
+	e->backend = (uint32_t)get(p + 16, 4);
+	e->gpu = (int32_t)(uint32_t)get(p + 20, 4);
+	e->size = get(p + 24, 8);
+	e->mtime_sec = (int64_t)get(p + 32, 8);
+	e->mtime_nsec = (uint32_t)get(p + 40, 4);
+	e->target_len = (uint32_t)get(p + 44, 4);
+	if (e->type != 'R' && e->type != 'D' && e->type != 'L')
+		return -EBADMSG;
+	if (e->target_len >= PATH_MAX ||
+	    left - NS_FIXED < (size_t)e->path_len + e->target_len)
+		return -EBADMSG;
+	e->path = (const char *)p + NS_FIXED;
+	e->target = e->path + e->path_len;
+	if (memchr(e->target, '\0', e->target_len))
+		return -EBADMSG;
+	*used = NS_FIXED + e->path_len + e->target_len;
+	return entry_check(e);
+}
+
+int ns_decode(const void *buf, size_t len,
+	      int (*fn)(void *arg, const struct ns_entry *e), void *arg)
+{
+	const unsigned char *p = buf;
+	uint32_t count;
+	uint64_t body;
+	size_t off = NS_HEAD;
+	int err;
+
+	if (len < NS_HEAD || memcmp(p, NS_MAGIC, 8))
+		return -ENODATA;
+	count = (uint32_t)get(p + 12, 4);
+	body = get(p + 16, 8);
+	if (get(p + 8, 4) != 1 || body != len - NS_HEAD || get(p + 28, 4) ||
+	    (uint32_t)get(p + 24, 4) != meta_crc32(p + NS_HEAD, (size_t)body))
+		return -EBADMSG;
+	for (uint32_t i = 0; i < count; i++) {
+		struct ns_entry e;
+		size_t used;
+
+		err = entry_parse(p + off, len - off, &e, &used);
+		if (err || (i == 0) != (e.type == 'R'))
+			return err ? err : -EBADMSG;
+		off += used;
+		if (fn && (err = fn(arg, &e)))
+			return err;
+	}
+	return off == len ? 0 : -EBADMSG;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static int ns_name(struct hshmfs *fs, char *buf, size_t len, const char *sfx)
+{
+	int l = snprintf(buf, len, ".%s.ns%s", fs->cfg.prefix, sfx);
+
+	return l < 0 || (size_t)l >= len ? -ENAMETOOLONG : 0;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int ns_write(struct hshmfs *fs)
+{
+	char tmp[NS_NAME_LEN], fin[NS_NAME_LEN];
+	struct buf b = { 0 };
+	int fd, err;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	err = ns_snapshot(fs, (void **)&b.p, &b.len);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (!err)
+		err = ns_name(fs, tmp, sizeof(tmp), ".tmp");
+	if (!err)
+		err = ns_name(fs, fin, sizeof(fin), "");
+	if (err)
+		goto out;
+	fd = openat(fs->hctx.shm_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = write_all(fd, b.p, b.len);
+	close(fd);
+	if (!err && renameat(fs->hctx.shm_dirfd, tmp, fs->hctx.shm_dirfd, fin))
+		err = -errno;
+	if (err)
+		unlinkat(fs->hctx.shm_dirfd, tmp, 0);
+out:
+	if (err)
+		HSHMFS_LOG(FUSE_LOG_ERR, "saving directories and symlinks to "
+			   "%s/.%s.ns: %s (kept in memory, retried on the next "
+			   "change)\n", fs->cfg.shm_dir, fs->cfg.prefix,
+			   strerror(-err));
+	free(b.p);
+	return err;
+}
+
+static void *ns_thread(void *arg)
+{
+	struct hshmfs *fs = arg;
+	struct hshmfs_ns *ns = fs->ns;
+	struct timespec delay = { 0, NS_DELAY_MS * 1000000L };
+
+	pthread_mutex_lock(&ns->lock);
+	for (;;) {
+		while (!ns->dirty && !ns->stop)
+			pthread_cond_wait(&ns->cond, &ns->lock);
+		if (!ns->dirty)
+			break;
+		pthread_mutex_unlock(&ns->lock);
+		if (!ns->stop)
+			nanosleep(&delay, NULL); /* let a burst of changes settle */
+		pthread_mutex_lock(&ns->lock);
+		ns->dirty = false;
+		pthread_mutex_unlock(&ns->lock);
+		if (ns_write(fs))
+			ns_dirty(fs); /* e.g. ENOSPC: retried on the next change */
+		pthread_mutex_lock(&ns->lock);
+		if (ns->stop)
+			break;
+	}
+	pthread_mutex_unlock(&ns->lock);
+	return NULL;
+}
+
+int ns_start(struct hshmfs *fs)
+{
+	struct hshmfs_ns *ns = calloc(1, sizeof(*ns));
+	int err;
+
+	if (!ns)
+		return -ENOMEM;
+	pthread_mutex_init(&ns->lock, NULL);
+	pthread_cond_init(&ns->cond, NULL);
+	fs->ns = ns;
+	err = pthread_create(&ns->thread, NULL, ns_thread, fs);
+	if (err)
+		return -err;
+	ns->running = true;
+	return 0;
+}
+
+void ns_dirty(struct hshmfs *fs)
+{
+	struct hshmfs_ns *ns = fs->ns;
+
+	if (!ns)
+		return;
+	pthread_mutex_lock(&ns->lock);
+	ns->dirty = true;
+	pthread_cond_signal(&ns->cond);
+	pthread_mutex_unlock(&ns->lock);
+}
+
+void ns_stop(struct hshmfs *fs)
+{
+	struct hshmfs_ns *ns = fs->ns;
+	bool dirty;
+
+	if (!ns)
+		return;
+	if (ns->running) {
+		pthread_mutex_lock(&ns->lock);
+		ns->stop = true;
+		dirty = ns->dirty;
+		ns->dirty = false;
+		pthread_cond_signal(&ns->cond);
+		pthread_mutex_unlock(&ns->lock);
+		pthread_join(ns->thread, NULL);
+		if (dirty)
+			ns_write(fs); /* the last changes, at unmount */
+	}
+	pthread_cond_destroy(&ns->cond);
+	pthread_mutex_destroy(&ns->lock);
+	free(ns);
+	fs->ns = NULL;
+}
+
+/* ---- loading at mount ------------------------------------------------------ */
+
+static void apply_attrs(struct hnode *n, const struct ns_entry *e)
+{
+	n->mode = (mode_t)e->mode;
+	n->uid = e->uid;
+	n->gid = e->gid;
+	n->mtime.tv_sec = e->mtime_sec;
+	n->mtime.tv_nsec = e->mtime_nsec;
+	n->atime = n->ctime = n->mtime;
+	if (!n->dir)
+		return;
+	n->dir->has_backend = e->flags & 1;
+	n->dir->backend = (enum hshm_backend_kind)e->backend;
+	n->dir->has_size = (e->flags & 2) != 0;
+	n->dir->size = e->size;
+	n->dir->gpu = e->gpu;
+}
+
+/* The root's saved attributes, except what this mount's options set. */
+static void apply_root(struct hshmfs *fs, const struct ns_entry *e)
+{
+	const struct hshmfs_config *c = &fs->cfg;
+	struct hnode *r = fs->root;
+
+	apply_attrs(r, e);
+	if (c->set_mode)
+		r->mode = S_IFDIR | c->root_mode;
+	if (c->set_uid)
+		r->uid = c->root_uid;
+	if (c->set_gid)
+		r->gid = c->root_gid;
+	if (c->set_backend)
+		r->dir->has_backend = false;
+	if (c->set_size)
+		r->dir->has_size = false;
+	if (c->set_gpu)
+		r->dir->gpu = -1;
+}
+
+/* The directory that holds @e (created by earlier entries), and its name. */
+static struct hnode *parent_of(struct hshmfs *fs, const struct ns_entry *e,
+			       char *name)
+{
+	struct hnode *d = fs->root;
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i <= e->path_len; i++) {
+		if (i < e->path_len && e->path[i] != '/')
+			continue;
+		memcpy(name, e->path + start, i - start);
+		name[i - start] = '\0';
+		if (i == e->path_len)
+			return d;
+		d = hnode_child(d, name);
+		if (!d || !d->dir)
+			return NULL;
+		start = i + 1;
+	}
+	return NULL;
+}
+
+static int load_entry(void *arg, const struct ns_entry *e)
+{
+	struct hshmfs *fs = arg;
+	char name[NAME_MAX + 1];
+	struct hnode *d, *n;
+
+	if (e->type == 'R') {
+		apply_root(fs, e);
+		return 0;
+	}
+	d = parent_of(fs, e, name);
+	if (!d || hnode_child(d, name)) {
+		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: no place for "
+			   "'%.*s': skipped\n", (int)e->path_len, e->path);
+		return 0;
+	}
+	n = hnode_new(fs, (mode_t)e->mode, e->uid, e->gid);
+	if (!n)
+		return -ENOMEM;
+	if (e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) {
+		n->unlinked = true;
+		hnode_maybe_drop(fs, n);
+		return -ENOMEM;
+	}
+	apply_attrs(n, e);
+	if (hnode_link(fs, d, n, name)) {
+		n->unlinked = true;
+		hnode_maybe_drop(fs, n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A damaged file is kept for inspection, out of the way of the next save. */
+static void ns_set_aside(struct hshmfs *fs, const char *name, int err)
+{
+	char bad[NS_NAME_LEN];
+
+	ns_name(fs, bad, sizeof(bad), ".bad");
+	renameat(fs->hctx.shm_dirfd, name, fs->hctx.shm_dirfd, bad);
+	HSHMFS_LOG(FUSE_LOG_ERR, "namespace file %s/%s unusable (%s): "
+		   "directories and symlinks not restored; kept as %s\n",
+		   fs->cfg.shm_dir, name, strerror(-err), bad);
+}
+
+int ns_load(struct hshmfs *fs)
+{
+	char name[NS_NAME_LEN];
+	unsigned char *p = NULL;
+	struct stat st;
+	int fd, err = ns_name(fs, name, sizeof(name), "");
+
+	if (err)
+		return err;
+	fd = openat(fs->hctx.shm_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > NS_MAX_FILE ||
+	    !(p = malloc((size_t)st.st_size + 1)) ||
+	    pread(fd, p, (size_t)st.st_size, 0) != st.st_size)
+		err = -EBADMSG;
+	close(fd);
+	if (!err && !(err = ns_decode(p, (size_t)st.st_size, NULL, NULL)))
+		err = ns_decode(p, (size_t)st.st_size, load_entry, fs);
+	free(p);
+	if (err)
+		ns_set_aside(fs, name, err);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ns.h: the namespace file that keeps directories and symlinks across mounts. */
+#ifndef HSHMFS_NS_H
+#define HSHMFS_NS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hshmfs;
+
+/** One decoded entry; path and target point into the decoded buffer. */
+struct ns_entry {
+	char type;            /* 'R' root, 'D' directory, 'L' symlink */
+	uint8_t flags;        /* 1: backend set, 2: size set */
+	uint32_t path_len, target_len;
+	uint32_t mode, uid, gid, backend;
+	int32_t gpu;
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	const char *path, *target;
+};
+
+/**
+ * ns_decode() - validate a namespace file image and call @fn for each entry
+ * (parents before children).  Pure; @fn may be NULL to validate only.
+ * Return: 0, -ENODATA (not a namespace file), -EBADMSG (damaged), or what
+ * @fn returned.
+ */
+int ns_decode(const void *buf, size_t len,
+	      int (*fn)(void *arg, const struct ns_entry *e), void *arg);
+
+/** ns_snapshot() - encode the directories and symlinks of @fs (tree_lock
+ * held) into a malloc'd image.  0 or -ENOMEM/-ENAMETOOLONG. */
+int ns_snapshot(struct hshmfs *fs, void **out, size_t *len);
+/** Start the flusher thread.  0 or -errno. */
+int ns_start(struct hshmfs *fs);
+/** Note a change of a directory or symlink: saved within 100 ms. */
+void ns_dirty(struct hshmfs *fs);
+/** Stop the flusher, saving what is pending (at unmount). */
+void ns_stop(struct hshmfs *fs);
+/** Recreate the saved directories and symlinks (at mount, before regions).
+ * A damaged file is renamed to ".<prefix>.ns.bad" and logged.  Returns 0. */
+int ns_load(struct hshmfs *fs);
+
+#endif /* HSHMFS_NS_H */
