@@ -39,16 +39,17 @@ int hshm_obj_open(const struct hshm_ctx *ctx, const char *url, int flags,
 /** hshm_obj_unlink() - unlinkat the object for @url.  Return: 0 or -errno. */
 int hshm_obj_unlink(const struct hshm_ctx *ctx, const char *url);
 
-/**
- * hshm_obj_size() - fstat @fd; -EINVAL unless it is a regular file.
- */
-
 /*
  * Contract of the ops (see struct hshm_backend_ops): init/attach/attach_fd
  * get a cleared @b with ops and ctx set and leave nothing behind on failure
  * (the dispatcher clears @b again); attach_fd dups the fd it is given;
  * destroy removes the region and the dispatcher then calls detach, which
  * must therefore be idempotent; every op logs its own failures.
+ */
+
+/**
+ * hshm_obj_size() - fstat @fd into *@size.
+ * Return: 0, -EINVAL unless it is a regular file, or -errno from fstat.
  */
 int hshm_obj_size(int fd, uint64_t *size);
 
@@ -110,8 +111,8 @@ int hshm_priv_page_alloc(void **out);
 void hshm_priv_page_free(void *page);
 
 /*
- * File-backed regions (posix_shm_mmap, malloc; usable by gpu_shm_mmap for
- * the host side).  These use b->ops->kind, b->ctx, b->url for checks and log
+ * File-backed regions (file.c: posix_shm_mmap and malloc use all of these,
+ * gpu_shm_mmap those that leave the GPU registration alone).  These use b->ops->kind, b->ctx, b->url for checks and log
  * lines, and log their own failures (one line each).
  */
 

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* file.c: helpers for regions backed by a file (posix_shm_mmap, malloc, gpu_shm_mmap). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend_i.h"
+
+static const char *kname(const struct hshm_backend *b)
+{
+	return b->ops ? b->ops->name : "hshm";
+}
+
+static int fail(const struct hshm_backend *b, const char *what, int err)
+{
+	hshm_log(b->ctx, LOG_ERR, "%s: %s %s: %s", kname(b), what, b->url,
+		 strerror(-err));
+	return err;
+}
+
+void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
+			enum hshm_layout layout)
+{
+	const struct hshm_v1_layout *l = hshm_v1_layout_of(b->ops->kind);
+
+	b->image = image;
+	b->image_size = size;
+	b->layout = layout;
+	b->header = (struct hshm_backend_header *)image;
+	b->data_off = layout == HSHM_LAYOUT_V2 ? HSHM_V2_DATA_OFF : l->data_off;
+	b->data = image + b->data_off;
+	if (l->priv_in_image)
+		b->priv_header = image + l->priv_in_image;
+}
+
+/* Read the header page of @fd and validate it against the real size. */
+static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
+			 enum hshm_layout *layout)
+{
+	unsigned char page[HSHM_PAGE];
+	const char *why = "?";
+	int err;
+
+	err = hshm_obj_size(fd, size);
+	if (err)
+		return fail(b, "fstat of", err);
+	err = hshm_obj_read_page(fd, *size, page);
+	if (err)
+		return fail(b, "read of the header page of", err);
+	err = hshm_header_check(page, *size, b->ops->kind, layout, &why);
+	if (err)
+		hshm_log(b->ctx, LOG_ERR, "%s: %s: %s (%s layout)", kname(b),
+			 b->url[0] ? b->url : "(fd)", why,
+			 hshm_layout_name(*layout));
+	return err;
+}
+
+int hshm_file_attach(struct hshm_backend *b, int fd)
+{
+	enum hshm_layout layout;
+	uint64_t size;
+	char *image;
+	int err;
+
+	err = file_validate(b, fd, &size, &layout);
+	if (err)
+		goto close_fd;
+	err = hshm_map_shared(fd, size, &image);
+	if (err) {
+		fail(b, "mmap of", err);
+		goto close_fd;
+	}
+	b->fd = fd;
+	hshm_file_view_set(b, image, size, layout);
+	return 0;
+
+close_fd:
+	close(fd);
+	return err;
+}
+
+void hshm_file_unmap(struct hshm_backend *b)
+{
+	if (b->image)
+		munmap(b->image, (size_t)b->image_size);
+	if (b->fd >= 0)
+		close(b->fd);
+	b->image = NULL;
+	b->header = NULL;
+	b->data = NULL;
+	b->image_size = 0;
+	b->fd = -1;
+}
+
+static void header_sizes(struct hshm_backend_header *h,
+			 const struct hshm_v1_layout *l, uint64_t image_size)
+{
+	h->backend_size = image_size - l->obj_extra;
+	h->data_capacity = h->backend_size - l->cap_sub;
+}
+
+/* Swap the mapping for @image of @size bytes (same layout). */
+static void file_swap(struct hshm_backend *b, char *image, uint64_t size)
+{
+	munmap(b->image, (size_t)b->image_size);
+	hshm_file_view_set(b, image, size, b->layout);
+}
+
+static int file_grow(struct hshm_backend *b, const struct hshm_v1_layout *l,
+		     uint64_t size)
+{
+	uint64_t old = b->image_size;
+	char *image;
+	int err;
+
+	err = hshm_obj_reserve(b->fd, old, size - old);
+	if (err) {
+		fail(b, "reserving space to grow", err);
+		goto restore_size;
+	}
+	if (ftruncate(b->fd, (off_t)size)) {
+		err = fail(b, "ftruncate to grow", -errno);
+		goto restore_size;
+	}
+	err = hshm_map_shared(b->fd, size, &image);
+	if (err) {
+		fail(b, "mmap to grow", err);
+		goto restore_size;
+	}
+	header_sizes((struct hshm_backend_header *)image, l, size);
+	file_swap(b, image, size);
+	return 0;
+
+restore_size:
+	if (ftruncate(b->fd, (off_t)old))
+		hshm_log(b->ctx, LOG_WARNING, "%s: %s: could not restore the "
+			 "size after a failed grow", kname(b), b->url);
+	return err;
+}
+
+static int file_shrink(struct hshm_backend *b, const struct hshm_v1_layout *l,
+		       uint64_t size)
+{
+	struct hshm_backend_header saved;
+	char *image;
+	int err;
+
+	err = hshm_map_shared(b->fd, size, &image);
+	if (err)
+		return fail(b, "mmap to shrink", err);
+	saved = *b->header;
+	header_sizes(b->header, l, size);
+	if (ftruncate(b->fd, (off_t)size)) {
+		err = fail(b, "ftruncate to shrink", -errno);
+		goto restore_header;
+	}
+	file_swap(b, image, size);
+	return 0;
+
+restore_header:
+	b->header->backend_size = saved.backend_size;
+	b->header->data_capacity = saved.data_capacity;
+	munmap(image, (size_t)size);
+	return err;
+}
+
+int hshm_file_resize(struct hshm_backend *b, uint64_t image_size)
+{
+	const struct hshm_v1_layout *l = hshm_v1_layout_of(b->ops->kind);
+
+	if (b->layout != HSHM_LAYOUT_V1)
+		return fail(b, "resize of a non-v1 region", -EOPNOTSUPP);
+	if (image_size < l->cap_sub + l->obj_extra)
+		return fail(b, "resize below the header pages of", -EINVAL);
+	if (image_size == b->image_size)
+		return 0;
+	if (image_size > b->image_size)
+		return file_grow(b, l, image_size);
+	return file_shrink(b, l, image_size);
+}
+
+int hshm_file_refresh(struct hshm_backend *b)
+{
+	enum hshm_layout layout;
+	uint64_t size;
+	char *image;
+	int err;
+
+	err = hshm_obj_size(b->fd, &size);
+	if (err)
+		return fail(b, "fstat of", err);
+	if (size == b->image_size)
+		return 0;
+	err = file_validate(b, b->fd, &size, &layout);
+	if (err)
+		return err;
+	err = hshm_map_shared(b->fd, size, &image);
+	if (err)
+		return fail(b, "mmap to refresh", err);
+	munmap(b->image, (size_t)b->image_size);
+	hshm_file_view_set(b, image, size, layout);
+	return 0;
+}
+
+/* Bytes of [off, off+n) inside the image; 0 at or past its end. */
+static size_t clamp(const struct hshm_backend *b, size_t n, uint64_t off)
+{
+	uint64_t room;
+
+	if (off >= b->image_size)
+		return 0;
+	room = b->image_size - off;
+	if (n > room)
+		n = (size_t)room;
+	return n > SSIZE_MAX ? SSIZE_MAX : n;
+}
+
+ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
+			uint64_t off)
+{
+	n = clamp(b, n, off);
+	if (n)
+		memcpy(buf, b->image + off, n);
+	return (ssize_t)n;
+}
+
+ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
+			 uint64_t off)
+{
+	n = clamp(b, n, off);
+	if (n)
+		memcpy(b->image + off, buf, n);
+	return (ssize_t)n;
+}
