@@ -252,7 +252,7 @@ static void region_gone(struct hnode *n)
 {
 	HSHMFS_LOG(FUSE_LOG_ERR, "region %s: object changed behind hshmfs; "
 		   "refusing I/O until it validates again\n",
-		   n->region->be.url);
+		   n->region->url);
 }
 
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

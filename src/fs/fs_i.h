@@ -106,6 +106,9 @@ struct hregion {
 	unsigned ipc_opens;          /* gpu_malloc handles handed out */
 	char state[96];              /* "ok" or why it cannot be attached */
 	bool damaged;
+	char url[HSHM_URL_MAX + 1];  /* the object's url ("" for memfd kinds) */
+	uint64_t obj_size;           /* damaged: the object's real size */
+	struct timespec obj_mtime;   /* damaged: its mtime when marked */
 	bool linked;                 /* published in chimaera_<user>/ */
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */

@@ -176,7 +176,7 @@ static int setup(struct hshmfs *fs)
 		err = ns_load(fs);
 	if (!err)
 		err = region_recover(fs);
-	return err ? err : ns_start(fs);
+	return err;
 }
 
 static int run(struct hshmfs *fs, struct fuse_args *args,
@@ -195,6 +195,9 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
+	/* threads do not survive the fork in fuse_daemonize: start it after */
+	if (ns_start(fs))
+		goto out_unmount;
 	if (co->singlethread) {
 		err = fuse_session_loop(fs->se);
 	} else {

@@ -289,7 +289,7 @@ static int backing_get(struct hshmfs *fs, struct hregion *r)
 		int err = errno;
 
 		HSHMFS_LOG(FUSE_LOG_ERR, "passthrough backing for %s: %s\n",
-			   r->be.url, strerror(err));
+			   r->url, strerror(err));
 		return -err;
 	}
 	r->backing_id = id;

@@ -125,13 +125,10 @@ static void node_from_meta(struct hnode *n, const struct hshmfs_meta *m)
 	n->ctime.tv_nsec = m->ctime_nsec % 1000000000u;
 }
 
-static void mark_damaged(struct hregion *r, const char *url, uint64_t size,
-			 const char *why)
+static void mark_damaged(struct hregion *r, uint64_t size, const char *why)
 {
 	r->damaged = true;
-	r->be.fd = -1;
-	r->be.image_size = size;
-	snprintf(r->be.url, sizeof(r->be.url), "%s", url);
+	r->obj_size = size;
 	snprintf(r->state, sizeof(r->state), "damaged: %s", why);
 }
 
@@ -165,6 +162,7 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 		return;
 	pthread_rwlock_init(&r->map_lock, NULL);
 	r->serial = serial;
+	snprintf(r->url, sizeof(r->url), "%s", url);
 	strcpy(r->state, "ok");
 	fd = openat(fs->hctx.shm_dirfd, obj, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
@@ -192,7 +190,7 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 	if (!err)
 		err = attach(fs, r, fd, &m, url);
 	if (err) {
-		mark_damaged(r, url, (uint64_t)st.st_size, err == -ENODATA ?
+		mark_damaged(r, (uint64_t)st.st_size, err == -ENODATA ?
 			     "no hshmfs record (truncated or not ours)" :
 			     strerror(-err));
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", obj, r->state);

@@ -15,7 +15,7 @@
 
 uint64_t region_size(struct hnode *n)
 {
-	return n->region->damaged ? n->region->be.image_size
+	return n->region->damaged ? n->region->obj_size
 				  : hshm_image_size(&n->region->be);
 }
 
@@ -63,12 +63,14 @@ static int region_init_backend(struct hshmfs *fs, struct hregion *r,
 		a.url = kind_has_object(r->kind) ? url : NULL;
 		err = hshm_shm_init(&r->be, &fs->hctx, r->kind, &a);
 	}
+	if (!err)
+		snprintf(r->url, sizeof(r->url), "%s", hshm_backend_url(&r->be));
 	return err;
 }
 
 static int obj_perm(struct hregion *r, uid_t uid, gid_t gid, mode_t mode)
 {
-	int fd = r->be.fd;
+	int fd = hshm_backend_fd(&r->be);
 
 	if (!kind_has_object(r->kind) || fd < 0)
 		return 0;
@@ -76,13 +78,13 @@ static int obj_perm(struct hregion *r, uid_t uid, gid_t gid, mode_t mode)
 		int err = -errno;
 
 		HSHMFS_LOG(FUSE_LOG_ERR, "chown of object %s to %u:%u: %s\n",
-			   r->be.url, uid, gid, strerror(-err));
+			   r->url, uid, gid, strerror(-err));
 		return err;
 	}
 	if (fchmod(fd, mode & 0777) == -1) {
 		int err = -errno;
 
-		HSHMFS_LOG(FUSE_LOG_ERR, "chmod of object %s: %s\n", r->be.url,
+		HSHMFS_LOG(FUSE_LOG_ERR, "chmod of object %s: %s\n", r->url,
 			   strerror(-err));
 		return err;
 	}
@@ -165,28 +167,73 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 	return err;
 }
 
+/* Still damaged after another change: note the new state, no new line
+ * (the library logged why). */
+static void mark_damaged_quiet(struct hregion *r)
+{
+	struct stat st;
+
+	if (!fstat(hshm_backend_fd(&r->be), &st)) {
+		r->obj_size = (uint64_t)st.st_size;
+		r->obj_mtime = st.st_mtim;
+	}
+}
+
+/* Remember what the object looked like when it stopped validating. */
+static void mark_damaged(struct hregion *r, int err)
+{
+	struct stat st;
+
+	r->damaged = true;
+	r->obj_size = 0;
+	if (!fstat(hshm_backend_fd(&r->be), &st)) {
+		r->obj_size = (uint64_t)st.st_size;
+		r->obj_mtime = st.st_mtim;
+	}
+	snprintf(r->state, sizeof(r->state), "damaged: object changed behind "
+		 "hshmfs (%s)", strerror(-err));
+	HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind hshmfs and no "
+		   "longer validates: %s\n", r->url, strerror(-err));
+}
+
+/* A damaged region is tried again only once its object has changed since. */
+static bool object_changed(struct hregion *r)
+{
+	struct stat st;
+
+	return !fstat(hshm_backend_fd(&r->be), &st) &&
+	       ((uint64_t)st.st_size != r->obj_size ||
+		st.st_mtim.tv_sec != r->obj_mtime.tv_sec ||
+		st.st_mtim.tv_nsec != r->obj_mtime.tv_nsec);
+}
+
 bool region_refresh(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
 	uint64_t before;
 	int err;
 
-	if (!r || r->damaged || !kind_has_object(r->kind))
+	/* only attached host regions (recovered damaged ones never were) */
+	if (!r || !kind_has_object(r->kind) || !hshm_region(&r->be) ||
+	    (r->damaged && !object_changed(r)))
 		return false;
 	before = hshm_image_size(&r->be);
 	pthread_rwlock_wrlock(&r->map_lock);
 	err = hshm_shm_refresh(&r->be);
-	pthread_rwlock_unlock(&r->map_lock);
-	if (err) {
-		r->damaged = true;
-		snprintf(r->state, sizeof(r->state), "damaged: object changed "
-			 "behind hshmfs (%s)", strerror(-err));
-		HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind hshmfs and "
-			   "no longer validates: %s\n", r->be.url,
-			   strerror(-err));
-		return true;
+	if (err && !r->damaged)
+		mark_damaged(r, err);
+	else if (err)
+		mark_damaged_quiet(r);
+	else if (r->damaged) {
+		r->damaged = false;
+		strcpy(r->state, "ok");
+		HSHMFS_LOG(FUSE_LOG_INFO, "region %s validates again\n",
+			   r->url);
 	}
-	return before != hshm_image_size(&r->be);
+	pthread_rwlock_unlock(&r->map_lock);
+	if (!err && !r->damaged && before != hshm_image_size(&r->be))
+		region_save_meta(fs, n); /* a shrink may have taken the record */
+	return err || before != hshm_image_size(&r->be);
 }
 
 void region_save_meta(struct hshmfs *fs, struct hnode *n)
@@ -256,7 +303,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 
 		if (err && err != -ENOENT)
 			HSHMFS_LOG(FUSE_LOG_ERR, "destroy of %s: %s\n",
-				   r->be.url, strerror(-err));
+				   r->url, strerror(-err));
 	} else {
 		/* Not ours to destroy: detach and stop claiming it. */
 		meta_detach(n);

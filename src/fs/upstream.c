@@ -79,7 +79,7 @@ static int link_dir_open(struct hshmfs *fs, uid_t uid, gid_t gid)
 static int link_target(struct hshmfs *fs, struct hregion *r, char *buf,
 		       size_t len)
 {
-	int l = snprintf(buf, len, "%s%s", fs->cfg.shm_dir, r->be.url);
+	int l = snprintf(buf, len, "%s%s", fs->cfg.shm_dir, r->url);
 
 	return l < 0 || (size_t)l >= len ? -ENAMETOOLONG : 0;
 }
@@ -99,17 +99,17 @@ void upstream_publish(struct hshmfs *fs, struct hnode *n)
 	dfd = link_dir_open(fs, n->uid, n->gid);
 	if (dfd < 0)
 		return;
-	if (symlinkat(target, dfd, r->be.url + 1) == 0) {
+	if (symlinkat(target, dfd, r->url + 1) == 0) {
 		r->linked = true;
 		r->link_uid = n->uid;
 	} else if (errno == EEXIST &&
-		   (l = readlinkat(dfd, r->be.url + 1, cur, sizeof(cur) - 1)) > 0 &&
+		   (l = readlinkat(dfd, r->url + 1, cur, sizeof(cur) - 1)) > 0 &&
 		   (cur[l] = '\0', !strcmp(cur, target))) {
 		r->linked = true;
 		r->link_uid = n->uid;
 	} else {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "hshm_links: cannot publish %s: "
-			   "%s\n", r->be.url, strerror(errno));
+			   "%s\n", r->url, strerror(errno));
 	}
 	close(dfd);
 }
@@ -129,9 +129,9 @@ void upstream_unpublish(struct hshmfs *fs, struct hnode *n)
 	dfd = link_dir_open(fs, r->link_uid, n->gid);
 	if (dfd < 0)
 		return;
-	l = readlinkat(dfd, r->be.url + 1, cur, sizeof(cur) - 1);
+	l = readlinkat(dfd, r->url + 1, cur, sizeof(cur) - 1);
 	if (l > 0 && (cur[l] = '\0', !strcmp(cur, target)))
-		unlinkat(dfd, r->be.url + 1, 0);
+		unlinkat(dfd, r->url + 1, 0);
 	close(dfd);
 }
 
@@ -201,10 +201,10 @@ static struct hnode *view_attach(struct hshmfs *fs, struct hnode *dir, int dfd,
 	r->objino = st.st_ino;
 	strcpy(r->state, "ok");
 	snprintf(url, sizeof(url), "/%s", name);
+	snprintf(r->url, sizeof(r->url), "%s", url);
 	if (hshm_shm_attach_fd(&r->be, &fs->hctx, r->kind, fd, url)) {
 		r->damaged = true;
-		r->be.image_size = (uint64_t)st.st_size;
-		snprintf(r->be.url, sizeof(r->be.url), "%s", url);
+		r->obj_size = (uint64_t)st.st_size;
 		snprintf(r->state, sizeof(r->state), "damaged: not an HSHM "
 			 "region this build can attach");
 	}

@@ -154,7 +154,7 @@ static int reg_value(struct hshmfs *fs, struct hnode *n, const char *a,
 	if (!strcmp(a, "state"))
 		return snprintf(out, len, "%s", r->state);
 	if (!strcmp(a, "url"))
-		return snprintf(out, len, "%s", hshm_backend_url(be));
+		return snprintf(out, len, "%s", r->url);
 	if (!strcmp(a, "kind"))
 		return snprintf(out, len, "%s", gpu ? "gpu" : "host");
 	if (!strcmp(a, "mmap"))
@@ -210,6 +210,8 @@ static int get_value(struct hshmfs *fs, fuse_ino_t ino, const char *name,
 	d = xattr_find(name, node_on(n));
 	if (!d)
 		return -ENODATA;
+	if (n->region)
+		region_refresh(fs, n); /* what HSHM knows now, like getattr */
 	pthread_mutex_lock(&n->lock);
 	if (n->region)
 		ret = reg_value(fs, n, d->name, out, len);

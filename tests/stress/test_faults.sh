@@ -79,8 +79,25 @@ ok "rm of a region whose object is already gone" rm "$MNT/gone"
 ok "truncate an object behind hshmfs' back" truncate -s 5000 "$o_short"
 fails "truncated object refuses I/O" cat "$MNT/short"
 match "$(xa "$MNT/short" state)" '^damaged:' "state of a truncated object says damaged"
-rm "$MNT/short"
+sleep 1.1 # past the 1 s attribute timeout of the earlier stat
+eq "$(stat -c %s "$MNT/short")" 5000 "a damaged region shows its object's real size"
+ok "rm of a damaged region" rm "$MNT/short"
 eq "$(objects)" 1 "damaged object is never deleted"
+# its owner puts the object right: a region that validates again works again
+ok "touch fixable" touch "$MNT/fixable"
+o_fix=$(obj "$MNT/fixable")
+n_fix=${o_fix##*/} n_fix=${n_fix//./\\.}
+it_allow \
+	'^hshmfs: posix_shm_mmap: /'"$n_fix"': object shorter than backend_size says \(truncated\) \(unknown layout\)$' \
+	'^hshmfs: region /'"$n_fix"' changed behind hshmfs and no longer validates: Bad message$' \
+	'^hshmfs: region /'"$n_fix"' validates again$'
+ok "shrink its object" truncate -s 5000 "$o_fix"
+match "$(xa "$MNT/fixable" state)" '^damaged:' "shrunk object: damaged"
+ok "grow it back" truncate -s 1052672 "$o_fix"
+eq "$(xa "$MNT/fixable" state)" ok "object valid again: region ok again"
+ok "and reads work again" dd if="$MNT/fixable" of=/dev/null bs=4096 count=1 status=none
+ok "rm fixable" rm "$MNT/fixable"
+fails "a healthy owned region's object goes with it" test -e "$o_fix"
 rm "$o_short"
 
 # --- SIGTERM with open mappings: clean unmount, mappings keep working -----
