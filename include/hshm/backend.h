@@ -342,16 +342,34 @@ uint64_t hshm_image_for(enum hshm_backend_kind kind, uint64_t backend_size);
 /**
  * GpuMalloc IPC.  hshm_gpu_malloc_ipc_handle() copies the 64-byte handle
  * stored in the region's private header (-EINVAL for other kinds).
- * hshm_gpu_malloc_attach_ipc() opens @handle in this process (which must not
- * be the creator): data points at device_base + 8192.
- * Return: 0; -EINVAL, -EOPNOTSUPP (no runtime), -ENODEV, -EIO.
+ *
+ * hshm_gpu_malloc_attach_ipc() opens @handle on @device in this process
+ * (which must not be the creator): data points at device_base + 8192.
+ * @backend_size is the region's size as told by the process that shared the
+ * handle (hshmfs: the backend_size of the HSHMFS_IOC_GPU_INFO reply), never
+ * a value read from the region: it bounds every copy, and the header read
+ * from the device must agree with it exactly (hshm_header_check() with
+ * @backend_size as the object size, and data_id == @device).
+ * On failure @b is left detached (cleared) and one line is logged.
+ * Return: 0;
+ *  -EINVAL      NULL @b, @ctx or @handle, @device < 0, @backend_size below
+ *               8192 or above 2^46 (refused before any device access); or
+ *               the runtime refused the handle (stale, foreign, or made by
+ *               this process)
+ *  -EOPNOTSUPP  no GPU runtime in @ctx
+ *  -ENODEV      no such device
+ *  -EBADMSG     the device header does not agree with @backend_size or
+ *               @device, or is not a valid GpuMalloc header
+ *  -EPROTONOSUPPORT  a newer upstream layout
+ *  -ENOMEM      host or device memory
+ *  -EIO         a device call failed
  */
 int hshm_gpu_malloc_ipc_handle(const struct hshm_backend *b,
 			       uint8_t out[HSHM_IPC_HANDLE_SIZE]);
 int hshm_gpu_malloc_attach_ipc(struct hshm_backend *b,
 			       const struct hshm_ctx *ctx,
 			       const uint8_t handle[HSHM_IPC_HANDLE_SIZE],
-			       int device);
+			       int device, uint64_t backend_size);
 
 #ifdef __cplusplus
 }

@@ -102,8 +102,10 @@ int hshmfs_gpu_runtime_of(const struct hshmfs_gpu_info *gi,
  *  -EPROTO      malformed reply (see hshmfs_gpu_info_check())
  *  -EOPNOTSUPP  the runtime the daemon uses is not compiled into this build
  *  -ENODEV      this process has no device with that ordinal
- *  -EBADMSG     the region's header is not a valid one of its kind
- *  -ESTALE      the header does not match the reply (resized in between)
+ *  -EBADMSG     the region's header is not a valid one of its kind, or
+ *               (gpu_malloc) its sizes disagree with the reply's backend_size
+ *  -ESTALE      the header does not match the reply (another id, or
+ *               resized in between)
  *  -ENOMEM      out of memory (host, mapping or device)
  *  -EIO         a device call failed (logged), or the daemon's ioctl did
  */

@@ -312,11 +312,13 @@ HSHM_EXPORT int hshm_gpu_malloc_ipc_handle(const struct hshm_backend *b,
 }
 
 /**
- * gm_validate() - check a header read from a device region opened by handle:
- * the common checks, then GpuMalloc's own (backend_size = data_capacity +
- * 8192, priv_header_off = 4096, data_id = @device).
+ * gm_validate() - check a header read from a device region opened by handle
+ * against @backend_size, the size the process that shared the handle gave
+ * (never a value read from the region): the common checks with that size as
+ * the object's, then data_id = @device.
  */
-static int gm_validate(struct hshm_backend *b, const char *shadow, int device)
+static int gm_validate(struct hshm_backend *b, const char *shadow,
+		       uint64_t backend_size, int device)
 {
 	struct hshm_backend_header h;
 	enum hshm_layout layout;
@@ -324,24 +326,22 @@ static int gm_validate(struct hshm_backend *b, const char *shadow, int device)
 	int r;
 
 	memcpy(&h, shadow, sizeof(h));
-	r = hshm_header_check(shadow, h.backend_size, HSHM_GPU_MALLOC, &layout,
+	r = hshm_header_check(shadow, backend_size, HSHM_GPU_MALLOC, &layout,
 			      &why);
-	if (r == 0 && (h.backend_size > HSHM_MAX_BACKEND_SIZE ||
-		       h.backend_size != h.data_capacity + GM_DATA_OFF ||
-		       h.priv_header_off != GM_PRIV_OFF || h.data_id != device ||
-		       layout != HSHM_LAYOUT_V1)) {
+	if (r == 0 && h.data_id != device) {
 		r = -EBADMSG;
-		why = "sizes, priv_header_off or data_id do not match GpuMalloc";
+		why = "data_id is not the device the handle was opened on";
 	}
 	if (r < 0)
-		hshm_log(b->ctx, LOG_ERR, "gpu_malloc: bad header: %s: %s", why,
-			 strerror(-r));
+		hshm_log(b->ctx, LOG_ERR, "gpu_malloc: bad header (%llu bytes "
+			 "expected): %s: %s", (unsigned long long)backend_size,
+			 why, strerror(-r));
 	return r;
 }
 
 /** gm_open() - open @handle, read and check its pages into @shadow. */
-static int gm_open(struct hshm_backend *b, const uint8_t *handle, int device,
-		   char *shadow, char **out)
+static int gm_open(struct hshm_backend *b, const uint8_t *handle,
+		   uint64_t backend_size, int device, char *shadow, char **out)
 {
 	const struct hshm_gpu_runtime *gpu = gm_gpu(b);
 	void *dev;
@@ -355,7 +355,7 @@ static int gm_open(struct hshm_backend *b, const uint8_t *handle, int device,
 		gm_fail(b, "reading the header pages", r);
 		goto close_handle;
 	}
-	r = gm_validate(b, shadow, device);
+	r = gm_validate(b, shadow, backend_size, device);
 	if (r < 0)
 		goto close_handle;
 	*out = dev;
@@ -366,32 +366,64 @@ close_handle:
 	return r;
 }
 
-HSHM_EXPORT int hshm_gpu_malloc_attach_ipc(struct hshm_backend *b,
-					   const struct hshm_ctx *ctx,
-					   const uint8_t handle[HSHM_IPC_HANDLE_SIZE],
-					   int device)
+/** gm_attach_args() - check what attach_ipc was given; logs one line. */
+static int gm_attach_args(const struct hshm_ctx *ctx, const uint8_t *handle,
+			  int device, uint64_t backend_size)
 {
-	char *shadow, *dev;
-	int r;
-
-	if (!b || !ctx || !handle || device < 0)
+	if (!handle || device < 0) {
+		hshm_log(ctx, LOG_ERR, "gpu_malloc: attach_ipc: %s",
+			 handle ? "negative device" : "no handle");
 		return -EINVAL;
-	hshm_backend_clear(b);
-	b->ops = &hshm_gpu_malloc_ops;
-	b->ctx = ctx;
+	}
+	if (backend_size < GM_DATA_OFF || backend_size > HSHM_MAX_BACKEND_SIZE) {
+		hshm_log(ctx, LOG_ERR, "gpu_malloc: attach_ipc: backend_size "
+			 "%llu outside %u..%llu", (unsigned long long)backend_size,
+			 GM_DATA_OFF, (unsigned long long)HSHM_MAX_BACKEND_SIZE);
+		return -EINVAL;
+	}
 	if (!ctx->gpu) {
 		hshm_log(ctx, LOG_ERR, "gpu_malloc: no GPU runtime in the context");
 		return -EOPNOTSUPP;
 	}
+	return 0;
+}
+
+HSHM_EXPORT int hshm_gpu_malloc_attach_ipc(struct hshm_backend *b,
+					   const struct hshm_ctx *ctx,
+					   const uint8_t handle[HSHM_IPC_HANDLE_SIZE],
+					   int device, uint64_t backend_size)
+{
+	char *shadow, *dev;
+	int r;
+
+	if (!b || !ctx) {
+		hshm_log(ctx, LOG_ERR, "gpu_malloc: attach_ipc: NULL %s",
+			 b ? "context" : "backend");
+		if (b)
+			hshm_backend_clear(b);
+		return -EINVAL;
+	}
+	hshm_backend_clear(b);
+	b->ops = &hshm_gpu_malloc_ops;
+	b->ctx = ctx;
+	r = gm_attach_args(ctx, handle, device, backend_size);
+	if (r < 0)
+		goto clear;
 	shadow = calloc(1, GM_DATA_OFF);
-	if (!shadow)
-		return gm_fail(b, "header shadow", -ENOMEM);
-	r = gm_open(b, handle, device, shadow, &dev);
+	if (!shadow) {
+		r = gm_fail(b, "header shadow", -ENOMEM);
+		goto clear;
+	}
+	r = gm_open(b, handle, backend_size, device, shadow, &dev);
 	if (r < 0) {
 		free(shadow);
-		return r;
+		goto clear;
 	}
 	gm_adopt(b, dev, shadow, device, true);
 	b->flags = HSHM_FLAG_INITIALIZED;
 	return 0;
+
+clear:
+	hshm_backend_clear(b);
+	return r;
 }

@@ -160,7 +160,8 @@ static int attach_region(struct attach_priv *p, int fd, int accmode,
 {
 	if (gi->kind == HSHMFS_KIND_GPU_MALLOC)
 		return hshm_gpu_malloc_attach_ipc(&p->be, &p->ctx,
-						  gi->ipc_handle, gi->device);
+						  gi->ipc_handle, gi->device,
+						  gi->backend_size);
 	if (accmode != O_RDWR)
 		return -EACCES; /* a shared writable mapping needs O_RDWR */
 	return hshm_shm_attach_fd(&p->be, &p->ctx, HSHM_GPU_SHM_MMAP, fd, NULL);

@@ -7,8 +7,10 @@
  * come from the offsets in shared/reference/hshm-format.md.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #define MIB (UINT64_C(1) << 20)
 #define PAGE 4096
 #define H HSHM_IPC_HANDLE_SIZE
+#define BS (MIB + 8192) /* backend_size of a 1 MiB region */
 
 struct fx {
 	char dir[64];
@@ -177,7 +180,7 @@ static int child_attach(struct fx *f, const uint8_t h[H])
 	struct hshm_backend c;
 
 	fill(want, sizeof(want), 1);
-	if (hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0))
+	if (hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS))
 		return 10;
 	if (hshm_is_owner(&c) || hshm_data_capacity(&c) != MIB ||
 	    hshm_backend_size(&c) != MIB + 8192 || hshm_data_id(&c) != 0)
@@ -240,17 +243,30 @@ static void double_gpu_malloc_creator_own_handle_einval(void **state)
 	make(f, &b, MIB);
 	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
 	f->logs = 0;
-	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0), -EINVAL);
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS), -EINVAL);
 	assert_int_equal(f->logs, 1);
 	memset(h, 0, sizeof(h));
-	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0), -EINVAL);
-	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, NULL, 0),
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS), -EINVAL);
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, NULL, 0, BS),
 			 -EINVAL);
 	hshm_shm_destroy(&b);
 }
 
-/* Corrupt the device header at @off with @v, then a child must get @err. */
-static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
+/* The view is detached: what every failed attach must leave. */
+static bool cleared(const struct hshm_backend *c)
+{
+	return !c->ops && !c->ctx && !c->header && !c->device_base &&
+	       c->fd == -1 && hshm_backend_kind(c) == HSHM_BACKEND_KIND_COUNT;
+}
+
+/*
+ * Write @v (@n bytes) at @off of a fresh region's device header, then a
+ * child attaching with @trusted as backend_size must get @err, one log line
+ * and a cleared view.  Should the attach succeed anyway, the child reads
+ * where the header says the region ends (out of bounds if it lied).
+ */
+static void attach_case(struct fx *f, int off, uint64_t v, int n,
+			uint64_t trusted, int err)
 {
 	struct hshm_backend b;
 	unsigned char bytes[8];
@@ -265,13 +281,28 @@ static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct hshm_backend c;
+		int r;
 
+		signal(SIGSEGV, SIG_DFL); /* die, not cmocka's handler */
+		signal(SIGBUS, SIG_DFL);
 		f->logs = 0;
-		_exit(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0) == err &&
-		      f->logs == 1 ? 0 : 1);
+		r = hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, trusted);
+		if (r == 0) {
+			char buf[64];
+
+			hshm_image_pread(&c, buf, sizeof(buf),
+					 hshm_backend_size(&c) - sizeof(buf));
+			_exit(2);
+		}
+		_exit(r == err && f->logs == 1 && cleared(&c) ? 0 : 1);
 	}
 	assert_int_equal(wait_child(pid), 0);
 	hshm_shm_destroy(&b);
+}
+
+static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
+{
+	attach_case(f, off, v, n, BS, err);
 }
 
 static void double_gpu_malloc_corrupt_header_ebadmsg(void **state)
@@ -282,6 +313,105 @@ static void double_gpu_malloc_corrupt_header_ebadmsg(void **state)
 	corrupt_case(f, 24, MIB - 4096, 8, -EBADMSG); /* data_capacity */
 	corrupt_case(f, 32, 1, 4, -EBADMSG);         /* data_id != device */
 	corrupt_case(f, 0, UINT64_MAX, 8, -EBADMSG); /* null id */
+	corrupt_case(f, 16, 100, 8, -EBADMSG);       /* backend_size < a page */
+}
+
+/*
+ * The owner raises backend_size and data_capacity by 1 GiB each (a
+ * consistent header for a region 1 GiB larger than the allocation): the
+ * attacher trusts the size it was told, not the header, so it refuses
+ * (it used to accept, then read and write 1 GiB past the allocation).
+ */
+static void double_gpu_malloc_forged_size_ebadmsg(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t gib = UINT64_C(1) << 30;
+	struct hshm_backend b;
+	unsigned char bytes[16];
+	uint8_t h[H];
+	pid_t pid;
+
+	make(f, &b, MIB);
+	put_le(bytes, BS + gib, 8);
+	put_le(bytes + 8, MIB + gib, 8);
+	assert_int_equal(hshm_image_pwrite(&b, bytes, 16, 16), 16);
+	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hshm_backend c;
+		char buf[64];
+		int r;
+
+		signal(SIGSEGV, SIG_DFL); /* die, not cmocka's handler */
+		signal(SIGBUS, SIG_DFL);
+		f->logs = 0;
+		r = hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS);
+		if (r == 0) { /* the old behaviour: this reads past the end */
+			hshm_image_pread(&c, buf, sizeof(buf), BS + gib / 2);
+			_exit(2);
+		}
+		_exit(r == -EBADMSG && f->logs == 1 && cleared(&c) ? 0 : 1);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	hshm_shm_destroy(&b);
+}
+
+/* A trusted size the header does not agree with, or one out of range. */
+static void double_gpu_malloc_attach_ipc_size_checked(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend c;
+	uint8_t h[H] = { 1 };
+
+	attach_case(f, 0, 7, 4, BS + 4096, -EBADMSG); /* told larger */
+	attach_case(f, 0, 7, 4, BS - 4096, -EBADMSG); /* told smaller */
+	attach_case(f, 0, 7, 4, 8192, -EBADMSG);      /* the smallest */
+	/* Refused before the handle is opened: a bogus handle is not looked at. */
+	f->logs = 0;
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, 8191),
+			 -EINVAL);
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0,
+						    (UINT64_C(1) << 46) + 1),
+			 -EINVAL);
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, 0),
+			 -EINVAL);
+	assert_int_equal(f->logs, 3);
+	assert_true(cleared(&c));
+}
+
+/* Every failed attach logs one line and leaves the view detached. */
+static void double_gpu_malloc_attach_ipc_failure_clears(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend b, c;
+	uint8_t h[H];
+
+	make(f, &b, MIB);
+	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
+	f->logs = 0;
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, NULL, 0, BS),
+			 -EINVAL);
+	assert_int_equal(f->logs, 1);
+	assert_true(cleared(&c));
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, -1, BS),
+			 -EINVAL);
+	assert_int_equal(f->logs, 2);
+	assert_true(cleared(&c));
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS),
+			 -EINVAL); /* the creator's own handle */
+	assert_int_equal(f->logs, 3);
+	assert_true(cleared(&c));
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, NULL, h, 0, BS),
+			 -EINVAL);
+	assert_true(cleared(&c));
+	f->ctx.gpu = NULL;
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS),
+			 -EOPNOTSUPP);
+	assert_int_equal(f->logs, 4);
+	assert_true(cleared(&c));
+	f->ctx.gpu = hshm_gpu_double();
+	hshm_shm_destroy(&b);
 }
 
 static void double_gpu_malloc_resize_preserves_data(void **state)
@@ -341,7 +471,7 @@ static void double_gpu_malloc_no_runtime_eopnotsupp(void **state)
 	f->ctx.gpu = NULL;
 	assert_int_equal(hshm_shm_init(&b, &f->ctx, HSHM_GPU_MALLOC, &a),
 			 -EOPNOTSUPP);
-	assert_int_equal(hshm_gpu_malloc_attach_ipc(&b, &f->ctx, h, 0),
+	assert_int_equal(hshm_gpu_malloc_attach_ipc(&b, &f->ctx, h, 0, BS),
 			 -EOPNOTSUPP);
 }
 
@@ -421,6 +551,9 @@ int main(void)
 		T(double_gpu_malloc_child_attaches_by_handle),
 		T(double_gpu_malloc_creator_own_handle_einval),
 		T(double_gpu_malloc_corrupt_header_ebadmsg),
+		T(double_gpu_malloc_forged_size_ebadmsg),
+		T(double_gpu_malloc_attach_ipc_size_checked),
+		T(double_gpu_malloc_attach_ipc_failure_clears),
 		T(double_gpu_malloc_resize_preserves_data),
 		T(double_gpu_malloc_attach_by_url_eopnotsupp),
 		T(double_gpu_malloc_no_runtime_eopnotsupp),
