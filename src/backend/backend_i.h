@@ -126,10 +126,13 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 /**
  * hshm_file_attach() - validate the object @fd (fstat size, header page,
  * hshm_header_check) and map it whole; sets b->fd, the view and
- * b->layout.  Takes @fd: it is closed on failure.  Not owner.
+ * b->layout.  Takes @fd: it is closed on failure.  Not owner.  @hdr (may
+ * be NULL) receives the header as validated, read before mapping: use it
+ * rather than b->header, which another process may change at any time.
  * Return: 0 or the errors of hshm_header_check, -ENOMEM, -EACCES.
  */
-int hshm_file_attach(struct hshm_backend *b, int fd);
+int hshm_file_attach(struct hshm_backend *b, int fd,
+		     struct hshm_backend_header *hdr);
 
 /** hshm_file_unmap() - unmap the image and close the fd (no logging). */
 void hshm_file_unmap(struct hshm_backend *b);

@@ -37,9 +37,14 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 		b->priv_header = image + l->priv_in_image;
 }
 
-/* Read the header page of @fd and validate it against the real size. */
+/*
+ * Read the header page of @fd and validate it against the real size; the
+ * validated header lands in *@hdr (when not NULL): use that copy, not the
+ * live mapping, which another process may write meanwhile.
+ */
 static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
-			 enum hshm_layout *layout)
+			 enum hshm_layout *layout,
+			 struct hshm_backend_header *hdr)
 {
 	unsigned char page[HSHM_PAGE];
 	const char *why = "?";
@@ -52,6 +57,8 @@ static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
 	if (err)
 		return fail(b, "read of the header page of", err);
 	err = hshm_header_check(page, *size, b->ops->kind, layout, &why);
+	if (!err && hdr)
+		memcpy(hdr, page, sizeof(*hdr));
 	if (err)
 		hshm_log(b->ctx, LOG_ERR, "%s: %s: %s (%s layout)", kname(b),
 			 b->url[0] ? b->url : "(fd)", why,
@@ -59,14 +66,15 @@ static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
 	return err;
 }
 
-int hshm_file_attach(struct hshm_backend *b, int fd)
+int hshm_file_attach(struct hshm_backend *b, int fd,
+		     struct hshm_backend_header *hdr)
 {
 	enum hshm_layout layout;
 	uint64_t size;
 	char *image;
 	int err;
 
-	err = file_validate(b, fd, &size, &layout);
+	err = file_validate(b, fd, &size, &layout, hdr);
 	if (err)
 		goto close_fd;
 	err = hshm_map_shared(fd, size, &image);
@@ -195,7 +203,7 @@ int hshm_file_refresh(struct hshm_backend *b)
 		return fail(b, "fstat of", err);
 	if (size == b->image_size)
 		return 0;
-	err = file_validate(b, b->fd, &size, &layout);
+	err = file_validate(b, b->fd, &size, &layout, NULL);
 	if (err)
 		return err;
 	err = hshm_map_shared(b->fd, size, &image);

@@ -193,11 +193,13 @@ free_priv:
  * gsm_attach_owned_fd() - validate and map @fd (taken; closed on failure)
  * with hshm_file_attach(), which reads the header page with pread and checks
  * it against the real size before mapping (no SIGBUS on a short object),
- * then register the mapping with the device the header names.
+ * then register the mapping with the device that validated header names
+ * (read once: not again from the live mapping another process can write).
  */
 static int gsm_attach_owned_fd(struct hshm_backend *b, int fd)
 {
-	int r = hshm_file_attach(b, fd);
+	struct hshm_backend_header h;
+	int r = hshm_file_attach(b, fd, &h);
 
 	if (r < 0)
 		return r;
@@ -206,10 +208,10 @@ static int gsm_attach_owned_fd(struct hshm_backend *b, int fd)
 		gsm_fail(b, "private header page for", r);
 		goto unmap_image;
 	}
-	r = gsm_register(b, b->image, b->image_size, b->header->data_id);
+	r = gsm_register(b, b->image, b->image_size, h.data_id);
 	if (r < 0)
 		goto free_priv;
-	b->device = b->header->data_id;
+	b->device = h.data_id; /* as validated: the mapping may change */
 	b->gpu_registered = true;
 	b->flags = HSHM_FLAG_INITIALIZED;
 	return 0;

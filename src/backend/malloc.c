@@ -94,7 +94,7 @@ static int malloc_attach_fd(struct hshm_backend *b, int fd)
 
 	if (dup < 0)
 		return fail(b, "dup of the fd to attach", -errno);
-	err = hshm_file_attach(b, dup);
+	err = hshm_file_attach(b, dup, NULL);
 	if (err)
 		return err;
 	b->flags = HSHM_FLAG_INITIALIZED;

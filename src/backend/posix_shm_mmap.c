@@ -117,7 +117,7 @@ free_priv:
 /* Validate and map @fd (taken), then give the view its private page. */
 static int posix_attach_owned_fd(struct hshm_backend *b, int fd)
 {
-	int err = hshm_file_attach(b, fd);
+	int err = hshm_file_attach(b, fd, NULL);
 
 	if (err)
 		return err;

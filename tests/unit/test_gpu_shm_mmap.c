@@ -355,6 +355,48 @@ static void double_gpu_shm_corrupt_header_errno(void **state)
 	corrupt_case(f, 40, 0, 8, -EPROTONOSUPPORT);  /* newer upstream */
 }
 
+/*
+ * A runtime that behaves like the double but, while registering, writes
+ * data_id = 3 into the mapping it is given: another process changing the
+ * header between validation and use.  It records the devices it was asked
+ * for.
+ */
+static int scribble_reg_dev = -1, scribble_unreg_dev = -1;
+
+static int scribble_register(int device, void *p, size_t n)
+{
+	scribble_reg_dev = device;
+	put_le((unsigned char *)p + 32, 3, 4);
+	return hshm_gpu_double()->host_register(device, p, n);
+}
+
+static int scribble_unregister(int device, void *p)
+{
+	scribble_unreg_dev = device;
+	return hshm_gpu_double()->host_unregister(device, p);
+}
+
+static void double_gpu_shm_attach_uses_validated_data_id(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_gpu_runtime rt = *hshm_gpu_double();
+	struct hshm_backend a, b;
+
+	setenv("HSHM_GPU_DOUBLE_DEVICES", "4", 1);
+	make(f, &a, "/r", MIB, 0);
+	rt.host_register = scribble_register;
+	rt.host_unregister = scribble_unregister;
+	f->ctx.gpu = &rt;
+	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_GPU_SHM_MMAP, "/r"),
+			 0);
+	assert_int_equal(scribble_reg_dev, 0);
+	assert_int_equal(b.device, 0); /* the validated value, not 3 */
+	hshm_shm_detach(&b);
+	assert_int_equal(scribble_unreg_dev, 0);
+	f->ctx.gpu = hshm_gpu_double();
+	hshm_shm_destroy(&a);
+}
+
 static void double_gpu_shm_no_runtime_eopnotsupp(void **state)
 {
 	struct fx *f = *state;
@@ -522,6 +564,7 @@ int main(void)
 		T(double_gpu_shm_attach_fd_keeps_callers_fd),
 		T(double_gpu_shm_truncated_object_no_sigbus),
 		T(double_gpu_shm_corrupt_header_errno),
+		T(double_gpu_shm_attach_uses_validated_data_id),
 		T(double_gpu_shm_no_runtime_eopnotsupp),
 		T(double_gpu_shm_name_in_use_eexist),
 		T(double_gpu_shm_resize_preserves_data),
