@@ -148,9 +148,28 @@ int hshm_file_resize(struct hshm_backend *b, uint64_t image_size);
 
 /**
  * hshm_file_refresh() - fstat the object; when its size changed, validate
- * the header anew and remap.  On failure the old view stays.
+ * the header anew (hshm_file_recheck()) and remap.  On failure the old view
+ * stays.
  */
 int hshm_file_refresh(struct hshm_backend *b);
+
+/** Attempts hshm_file_recheck() makes before a mismatch is an error. */
+#define HSHM_REFRESH_TRIES 3
+
+/**
+ * hshm_file_recheck() - for a refresh: fstat b->fd into *@size and, when it
+ * is not b->image_size, read and validate the header page (*@layout, and
+ * *@hdr when not NULL).  A header that does not match the size (-EBADMSG)
+ * may be another process's resize in progress (object already resized,
+ * header not yet rewritten), so it retries, fstat included, up to
+ * HSHM_REFRESH_TRIES times with sched_yield() in between; only the final
+ * failure is logged.  Nothing is mapped.
+ * Return: 0 (*@size == b->image_size: nothing changed), -errno of fstat,
+ * or the errors of hshm_header_check.
+ */
+int hshm_file_recheck(struct hshm_backend *b, uint64_t *size,
+		      enum hshm_layout *layout,
+		      struct hshm_backend_header *hdr);
 
 /** hshm_host_pread()/pwrite() - memcpy from/to b->image, clamped. */
 ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -38,32 +39,53 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 }
 
 /*
- * Read the header page of @fd and validate it against the real size; the
- * validated header lands in *@hdr (when not NULL): use that copy, not the
- * live mapping, which another process may write meanwhile.
+ * Read the header page of @fd (@size bytes) and validate it, quietly: *@why
+ * says what failed.  The validated header lands in *@hdr (when not NULL):
+ * use that copy, not the live mapping, which another process may write
+ * meanwhile.
  */
+static int file_check(struct hshm_backend *b, int fd, uint64_t size,
+		      enum hshm_layout *layout,
+		      struct hshm_backend_header *hdr, const char **why)
+{
+	unsigned char page[HSHM_PAGE];
+	int err;
+
+	*layout = HSHM_LAYOUT_UNKNOWN;
+	err = hshm_obj_read_page(fd, size, page);
+	if (err) {
+		*why = "reading the header page";
+		return err;
+	}
+	err = hshm_header_check(page, size, b->ops->kind, layout, why);
+	if (!err && hdr)
+		memcpy(hdr, page, sizeof(*hdr));
+	return err;
+}
+
+/* Log why the header of @b's object did not validate (one line). */
+static int check_failed(struct hshm_backend *b, const char *why,
+			enum hshm_layout layout, int err)
+{
+	hshm_log(b->ctx, LOG_ERR, "%s: %s: %s: %s (%s layout)", kname(b),
+		 b->url[0] ? b->url : "(fd)", why, strerror(-err),
+		 hshm_layout_name(layout));
+	return err;
+}
+
+/* fstat @fd, then file_check() against that size; logs a failure. */
 static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
 			 enum hshm_layout *layout,
 			 struct hshm_backend_header *hdr)
 {
-	unsigned char page[HSHM_PAGE];
 	const char *why = "?";
 	int err;
 
 	err = hshm_obj_size(fd, size);
 	if (err)
 		return fail(b, "fstat of", err);
-	err = hshm_obj_read_page(fd, *size, page);
-	if (err)
-		return fail(b, "read of the header page of", err);
-	err = hshm_header_check(page, *size, b->ops->kind, layout, &why);
-	if (!err && hdr)
-		memcpy(hdr, page, sizeof(*hdr));
-	if (err)
-		hshm_log(b->ctx, LOG_ERR, "%s: %s: %s (%s layout)", kname(b),
-			 b->url[0] ? b->url : "(fd)", why,
-			 hshm_layout_name(*layout));
-	return err;
+	err = file_check(b, fd, *size, layout, hdr, &why);
+	return err ? check_failed(b, why, *layout, err) : 0;
 }
 
 int hshm_file_attach(struct hshm_backend *b, int fd,
@@ -191,6 +213,27 @@ int hshm_file_resize(struct hshm_backend *b, uint64_t image_size)
 	return file_shrink(b, l, image_size);
 }
 
+int hshm_file_recheck(struct hshm_backend *b, uint64_t *size,
+		      enum hshm_layout *layout,
+		      struct hshm_backend_header *hdr)
+{
+	const char *why = "?";
+	int err, tries = 0;
+
+	for (;;) {
+		err = hshm_obj_size(b->fd, size);
+		if (err)
+			return fail(b, "fstat of", err);
+		if (*size == b->image_size)
+			return 0;
+		err = file_check(b, b->fd, *size, layout, hdr, &why);
+		if (err != -EBADMSG || ++tries == HSHM_REFRESH_TRIES)
+			break;
+		sched_yield(); /* maybe mid-resize: let its header land */
+	}
+	return err ? check_failed(b, why, *layout, err) : 0;
+}
+
 int hshm_file_refresh(struct hshm_backend *b)
 {
 	enum hshm_layout layout;
@@ -198,13 +241,8 @@ int hshm_file_refresh(struct hshm_backend *b)
 	char *image;
 	int err;
 
-	err = hshm_obj_size(b->fd, &size);
-	if (err)
-		return fail(b, "fstat of", err);
-	if (size == b->image_size)
-		return 0;
-	err = file_validate(b, b->fd, &size, &layout, NULL);
-	if (err)
+	err = hshm_file_recheck(b, &size, &layout, NULL);
+	if (err || size == b->image_size)
 		return err;
 	err = hshm_map_shared(b->fd, size, &image);
 	if (err)

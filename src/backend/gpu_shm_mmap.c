@@ -333,54 +333,28 @@ restore_size:
 }
 
 /**
- * gsm_check() - validate the header of @fd (@size bytes, nothing mapped)
- * for a refresh: V1 only, same device as the view.
- */
-static int gsm_check(struct hshm_backend *b, uint64_t size)
-{
-	unsigned char page[HSHM_PAGE];
-	struct hshm_backend_header h;
-	enum hshm_layout layout;
-	const char *why = "?";
-	int r;
-
-	r = hshm_obj_read_page(b->fd, size, page);
-	if (r < 0)
-		return gsm_fail(b, "read of the header page of", r);
-	r = hshm_header_check(page, size, GSM, &layout, &why);
-	memcpy(&h, page, sizeof(h));
-	if (r == 0 && h.data_id != b->device) {
-		r = -EBADMSG;
-		why = "data_id changed";
-	}
-	if (r < 0)
-		hshm_log(b->ctx, LOG_ERR, "gpu_shm_mmap: %s: %s (%s layout)",
-			 b->url[0] ? b->url : "(fd)", why,
-			 hshm_layout_name(layout));
-	return r;
-}
-
-/**
  * gsm_refresh() - follow a resize made by another process: when the object's
- * size changed, validate its header anew, map and register the new size,
- * then drop the old view.  On failure the old view stays.
+ * size changed, validate its header anew (hshm_file_recheck(), which waits
+ * out a resize in progress), map and register the new size, then drop the
+ * old view.  Only V1, and only the same device.  On failure the old view
+ * stays.
  */
 static int gsm_refresh(struct hshm_backend *b)
 {
+	struct hshm_backend_header h;
+	enum hshm_layout layout;
 	uint64_t size;
 	char *image;
 	int r;
 
 	if (!b->image || !gsm_gpu(b))
 		return gsm_fail(b, "refresh without a view of", -EINVAL);
-	r = hshm_obj_size(b->fd, &size);
-	if (r < 0)
-		return gsm_fail(b, "fstat of", r);
-	if (size == b->image_size)
-		return 0;
-	r = gsm_check(b, size);
-	if (r == 0)
-		r = gsm_map_registered(b, b->fd, size, b->device, &image);
+	r = hshm_file_recheck(b, &size, &layout, &h);
+	if (r < 0 || size == b->image_size)
+		return r;
+	if (h.data_id != b->device)
+		return gsm_fail(b, "refresh: data_id changed in", -EBADMSG);
+	r = gsm_map_registered(b, b->fd, size, b->device, &image);
 	if (r < 0)
 		return r;
 	gsm_swap(b, image, size);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -490,6 +491,66 @@ static void double_gpu_shm_refresh_follows_resize(void **state)
 	hshm_shm_destroy(&b);
 }
 
+/*
+ * This program's sched_yield() replaces libc's for the library linked in:
+ * refresh yields between attempts, and the hook plays the other process
+ * finishing its resize right then.
+ */
+static void (*yield_hook)(void);
+static int yields;
+
+int sched_yield(void)
+{
+	yields++;
+	if (yield_hook)
+		yield_hook();
+	return 0;
+}
+
+static int grow_fd = -1;
+
+/* The resizing process writes the header for the size it already set. */
+static void finish_grow(void)
+{
+	unsigned char v[16];
+
+	put_le(v, 4 * MIB, 8);
+	put_le(v + 8, 4 * MIB - 2 * PAGE, 8);
+	assert_int_equal(pwrite(grow_fd, v, sizeof(v), 16), sizeof(v));
+	yield_hook = NULL;
+}
+
+/* Refresh while another process is mid-grow: retried, not an error. */
+static void double_gpu_shm_refresh_mid_grow(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend a, b;
+
+	make(f, &a, "/r", MIB, 0);
+	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_GPU_SHM_MMAP, "/r"),
+			 0);
+	grow_fd = obj_open(f, "r", O_RDWR);
+	assert_true(grow_fd >= 0);
+	assert_int_equal(ftruncate(grow_fd, 4 * MIB), 0); /* header not yet */
+	yield_hook = finish_grow;
+	yields = 0;
+	f->logs = 0;
+	assert_int_equal(hshm_shm_refresh(&b), 0);
+	assert_int_equal(yields, 1);
+	assert_int_equal(f->logs, 0);
+	assert_int_equal(hshm_image_size(&b), 4 * MIB);
+	/* a mismatch that stays: three attempts, then one line */
+	assert_int_equal(ftruncate(grow_fd, 5 * MIB), 0);
+	yields = 0;
+	assert_int_equal(hshm_shm_refresh(&b), -EBADMSG);
+	assert_int_equal(yields, 2);
+	assert_int_equal(f->logs, 1);
+	assert_int_equal(hshm_image_size(&b), 4 * MIB);
+	close(grow_fd);
+	hshm_shm_detach(&b);
+	hshm_shm_destroy(&a);
+}
+
 static void double_gpu_shm_pread_pwrite_clamped(void **state)
 {
 	struct fx *f = *state;
@@ -569,6 +630,7 @@ int main(void)
 		T(double_gpu_shm_name_in_use_eexist),
 		T(double_gpu_shm_resize_preserves_data),
 		T(double_gpu_shm_refresh_follows_resize),
+		T(double_gpu_shm_refresh_mid_grow),
 		T(double_gpu_shm_pread_pwrite_clamped),
 		T(double_gpu_shm_init_failures_leave_nothing),
 		T(double_gpu_shm_failed_grow_changes_nothing),

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -551,6 +552,63 @@ static void test_refresh(void **state)
 	hshm_shm_destroy(&a);
 }
 
+/*
+ * This program's sched_yield() replaces libc's for the library linked in:
+ * refresh yields between attempts, and the hook plays the other process
+ * finishing its resize right then.
+ */
+static void (*yield_hook)(void);
+static int yields;
+
+int sched_yield(void)
+{
+	yields++;
+	if (yield_hook)
+		yield_hook();
+	return 0;
+}
+
+static int grow_fd = -1;
+
+/* The resizing process writes the header for the size it already set. */
+static void finish_grow(void)
+{
+	wr(grow_fd, 16, 4 * MIB - 4096, 8);
+	wr(grow_fd, 24, 4 * MIB - 4096 - 8192, 8);
+	yield_hook = NULL;
+}
+
+/* Refresh while another process is mid-grow: retried, not an error. */
+static void test_refresh_mid_grow(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend a, b;
+
+	assert_int_equal(make(f, &a, URL, MIB), 0);
+	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
+			 0);
+	grow_fd = obj_fd(f, URL);
+	assert_int_equal(ftruncate(grow_fd, 4 * MIB), 0); /* header not yet */
+	yield_hook = finish_grow;
+	yields = 0;
+	f->log_lines = 0;
+	assert_int_equal(hshm_shm_refresh(&b), 0);
+	assert_int_equal(yields, 1);
+	assert_int_equal(f->log_lines, 0);
+	assert_int_equal(hshm_image_size(&b), 4 * MIB);
+	assert_int_equal(hshm_data_capacity(&b), 4 * MIB - 4096 - 8192);
+	/* a mismatch that stays: three attempts, then one line */
+	assert_int_equal(ftruncate(grow_fd, 5 * MIB), 0);
+	yields = 0;
+	assert_int_equal(hshm_shm_refresh(&b), -EBADMSG);
+	assert_int_equal(yields, 2);
+	assert_int_equal(f->log_lines, 1);
+	assert_int_equal(hshm_image_size(&b), 4 * MIB);
+	close(grow_fd);
+	hshm_shm_detach(&b);
+	hshm_shm_destroy(&a);
+}
+
 static void test_pread_pwrite_clamp(void **state)
 {
 	struct fx *f = *state;
@@ -667,6 +725,7 @@ int main(void)
 		T(test_attach_not_a_file),
 		T(test_resize),
 		T(test_refresh),
+		T(test_refresh_mid_grow),
 		T(test_pread_pwrite_clamp),
 		T(test_inject_init),
 		T(test_inject_attach),
