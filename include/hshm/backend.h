@@ -267,8 +267,12 @@ int hshm_shm_detach(struct hshm_backend *b);
  * free the device memory).  Does not check ownership, like upstream; callers
  * check hshm_is_owner() first.  A posix region attached by fd without a URL
  * has no name to remove: it is only detached.  (The ops' destroy removes;
- * this then detaches.)  Return: 0, or -ENOENT if the object was already
- * removed (the view is detached anyway), -EINVAL if @b is not attached.
+ * this then detaches.)  A name is removed only while it still names this
+ * view's object (same device and inode): one another process put in its
+ * place is left alone.
+ * Return: 0, or -ENOENT if the name is gone or names another object
+ * (nothing removed, one line logged; the view is detached anyway), -EINVAL
+ * if @b is not attached.
  */
 int hshm_shm_destroy(struct hshm_backend *b);
 

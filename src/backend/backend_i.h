@@ -38,6 +38,14 @@ int hshm_obj_open(const struct hshm_ctx *ctx, const char *url, int flags,
 		  mode_t mode);
 /** hshm_obj_unlink() - unlinkat the object for @url.  Return: 0 or -errno. */
 int hshm_obj_unlink(const struct hshm_ctx *ctx, const char *url);
+/**
+ * hshm_obj_unlink_fd() - unlink @url only if it still names the object open
+ * as @fd (same st_dev/st_ino, the name not followed).  *@replaced says
+ * whether the name names another object.  Return: 0; -ENOENT when the name
+ * is gone or names another object (nothing removed); -errno.
+ */
+int hshm_obj_unlink_fd(const struct hshm_ctx *ctx, const char *url, int fd,
+		       bool *replaced);
 
 /*
  * Contract of the ops (see struct hshm_backend_ops): init/attach/attach_fd

@@ -683,6 +683,42 @@ int hshm_obj_unlink(const struct hshm_ctx *ctx, const char *url)
 	return err;
 }
 
+/* Same file: fstatat(@name, no follow) against fstat(@fd). */
+static int same_file(int dirfd, const char *name, int fd)
+{
+	struct stat at, of;
+
+	if (fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (fstat(fd, &of))
+		return -errno;
+	return at.st_dev == of.st_dev && at.st_ino == of.st_ino ? 0 : -ESTALE;
+}
+
+int hshm_obj_unlink_fd(const struct hshm_ctx *ctx, const char *url, int fd,
+		       bool *replaced)
+{
+	int dirfd = ctx ? ctx->shm_dirfd : -1;
+	int err = hshm_url_check(url);
+
+	if (err)
+		return err;
+	if (dirfd < 0) {
+		dirfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return -errno;
+	}
+	err = same_file(dirfd, url + 1, fd);
+	if (!err && unlinkat(dirfd, url + 1, 0))
+		err = -errno;
+	*replaced = err == -ESTALE;
+	if (*replaced)
+		err = -ENOENT;
+	if (!ctx || ctx->shm_dirfd < 0)
+		close(dirfd);
+	return err;
+}
+
 int hshm_obj_size(int fd, uint64_t *size)
 {
 	struct stat st;

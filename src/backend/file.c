@@ -67,9 +67,8 @@ static int file_check(struct hshm_backend *b, int fd, uint64_t size,
 static int check_failed(struct hshm_backend *b, const char *why,
 			enum hshm_layout layout, int err)
 {
-	hshm_log(b->ctx, LOG_ERR, "%s: %s: %s: %s (%s layout)", kname(b),
-		 b->url[0] ? b->url : "(fd)", why, strerror(-err),
-		 hshm_layout_name(layout));
+	hshm_log(b->ctx, LOG_ERR, "%s: %s: %s (%s layout)", kname(b),
+		 b->url[0] ? b->url : "(fd)", why, hshm_layout_name(layout));
 	return err;
 }
 

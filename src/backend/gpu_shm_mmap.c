@@ -267,17 +267,23 @@ static int gsm_detach(struct hshm_backend *b)
 	return 0;
 }
 
-/** gsm_destroy() - remove the name; hshm_shm_destroy() then detaches. */
+/**
+ * gsm_destroy() - remove the name if it still is this object's;
+ * hshm_shm_destroy() then detaches.
+ */
 static int gsm_destroy(struct hshm_backend *b)
 {
+	bool replaced;
 	int r;
 
 	if (!b->url[0])
 		return 0; /* attached by fd without a name: nothing to remove */
-	r = hshm_obj_unlink(b->ctx, b->url);
+	r = hshm_obj_unlink_fd(b->ctx, b->url, b->fd, &replaced);
 	if (r < 0)
 		hshm_log(b->ctx, r == -ENOENT ? LOG_WARNING : LOG_ERR,
-			 "gpu_shm_mmap: unlink %s: %s", b->url, strerror(-r));
+			 "gpu_shm_mmap: unlink %s: %s", b->url,
+			 replaced ? "the name now names another object; "
+			 "nothing removed" : strerror(-r));
 	return r;
 }
 

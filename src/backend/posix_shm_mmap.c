@@ -164,18 +164,23 @@ static int posix_detach(struct hshm_backend *b)
 	return 0;
 }
 
-/* Remove the name; hshm_shm_destroy() detaches afterwards. */
+/*
+ * Remove the name, if it still is this object's; hshm_shm_destroy()
+ * detaches afterwards.
+ */
 static int posix_destroy(struct hshm_backend *b)
 {
+	bool replaced;
 	int err;
 
 	if (!b->url[0])
 		return 0; /* attached by fd without a name: nothing to remove */
-	err = hshm_obj_unlink(b->ctx, b->url);
+	err = hshm_obj_unlink_fd(b->ctx, b->url, b->fd, &replaced);
 	if (err)
 		hshm_log(b->ctx, err == -ENOENT ? LOG_WARNING : LOG_ERR,
 			 "posix_shm_mmap: unlink %s: %s", b->url,
-			 strerror(-err));
+			 replaced ? "the name now names another object; "
+			 "nothing removed" : strerror(-err));
 	return err;
 }
 

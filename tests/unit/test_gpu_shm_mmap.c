@@ -398,6 +398,24 @@ static void double_gpu_shm_attach_uses_validated_data_id(void **state)
 	hshm_shm_destroy(&a);
 }
 
+/* Destroy removes the name only while it still names its own object. */
+static void double_gpu_shm_destroy_spares_replacement(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend a, c;
+
+	make(f, &a, "/r", MIB, 0);
+	assert_int_equal(unlinkat(f->ctx.shm_dirfd, "r", 0), 0);
+	make(f, &c, "/r", 2 * MIB, 0);
+	f->logs = 0;
+	assert_int_equal(hshm_shm_destroy(&a), -ENOENT);
+	assert_int_equal(f->logs, 1);
+	assert_true(obj_exists(f, "r"));
+	assert_int_equal(obj_size(f, "r"), 2 * MIB);
+	assert_int_equal(hshm_shm_destroy(&c), 0);
+	assert_false(obj_exists(f, "r"));
+}
+
 static void double_gpu_shm_no_runtime_eopnotsupp(void **state)
 {
 	struct fx *f = *state;
@@ -626,6 +644,7 @@ int main(void)
 		T(double_gpu_shm_truncated_object_no_sigbus),
 		T(double_gpu_shm_corrupt_header_errno),
 		T(double_gpu_shm_attach_uses_validated_data_id),
+		T(double_gpu_shm_destroy_spares_replacement),
 		T(double_gpu_shm_no_runtime_eopnotsupp),
 		T(double_gpu_shm_name_in_use_eexist),
 		T(double_gpu_shm_resize_preserves_data),

@@ -361,6 +361,28 @@ static void test_destroy_twice(void **state)
 			 -ENOENT);
 }
 
+/* Destroy removes the name only while it still names its own object. */
+static void test_destroy_spares_replacement(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend a, c;
+	int fd;
+
+	assert_int_equal(make(f, &a, URL, MIB), 0);
+	assert_int_equal(unlinkat(f->ctx.shm_dirfd, URL + 1, 0), 0);
+	assert_int_equal(make(f, &c, URL, 2 * MIB), 0); /* another object */
+	f->log_lines = 0;
+	assert_int_equal(hshm_shm_destroy(&a), -ENOENT);
+	assert_int_equal(f->log_lines, 1);
+	assert_null(a.ops);
+	assert_int_equal(entries(f), 1);
+	fd = obj_fd(f, URL);
+	assert_int_equal(fsize(fd), 2 * MIB + 4096); /* the replacement */
+	close(fd);
+	assert_int_equal(hshm_shm_destroy(&c), 0);
+	assert_int_equal(entries(f), 0);
+}
+
 /* ---- validation on attach ---- */
 
 static int attach(struct fx *f)
@@ -719,6 +741,7 @@ int main(void)
 		T(test_owner_flags),
 		T(test_attach_fd),
 		T(test_destroy_twice),
+		T(test_destroy_spares_replacement),
 		T(test_attach_truncated),
 		T(test_attach_corrupt),
 		T(test_attach_v2),
