@@ -60,9 +60,9 @@ static int gm_pages_write(struct hshm_backend *b, char *dev, char *shadow,
 }
 
 /**
- * gm_region_new() - allocate @data_size + 8192 bytes on @device, fill
- * @shadow (zeroed 8 KiB) with the header and the allocation's IPC handle
- * and write both pages to the device.  On failure nothing is left.
+ * gm_region_new() - allocate @data_size + 8192 bytes on @device, write the
+ * header and the allocation's IPC handle into @shadow (8 KiB, the rest kept
+ * as given) and write both pages to the device.  On failure nothing is left.
  */
 static int gm_region_new(struct hshm_backend *b, struct hshm_backend_id id,
 			 uint64_t data_size, int device, char *shadow,
@@ -187,9 +187,11 @@ static int gm_destroy(struct hshm_backend *b)
 }
 
 /**
- * gm_resize() - move to a new allocation of @image_size bytes: data that
- * fits is copied device to device, the header and the new handle written;
- * the old allocation is freed last.  On failure nothing changes.  Holders of
+ * gm_resize() - move to a new allocation of @image_size bytes: both
+ * metadata pages are carried over as the device holds them (then the
+ * header's 48 bytes and the new handle rewritten), data that fits is copied
+ * device to device; the old allocation is freed last (a failure there is
+ * only a warning: the resize is done).  On failure nothing changes.  Holders of
  * the old handle keep the old memory: callers refuse a resize while another
  * process holds it (hshmfs tracks that).
  */
@@ -208,10 +210,18 @@ static int gm_resize(struct hshm_backend *b, uint64_t image_size)
 	if (b->ipc_opened)
 		return gm_fail(b, "resizing a region opened by handle", -EOPNOTSUPP);
 	if (!b->device_base || !gpu)
-		return -EINVAL;
-	shadow = calloc(1, GM_DATA_OFF);
+		return gm_fail(b, "resizing a view with no device memory",
+			       -EINVAL);
+	shadow = malloc(GM_DATA_OFF);
 	if (!shadow)
 		return gm_fail(b, "header shadow", -ENOMEM);
+	/* Both pages move whole; the header and the handle are then rewritten. */
+	r = gpu->memcpy(b->device, shadow, b->device_base, GM_DATA_OFF,
+			HSHM_GPU_D2H);
+	if (r < 0) {
+		gm_fail(b, "reading the header pages", r);
+		goto free_shadow;
+	}
 	r = gm_region_new(b, b->header->id, cap, b->device, shadow, &dev);
 	if (r < 0)
 		goto free_shadow;
@@ -222,7 +232,9 @@ static int gm_resize(struct hshm_backend *b, uint64_t image_size)
 		goto free_dev;
 	}
 	if ((r = gpu->free(b->device, b->device_base)) < 0)
-		gm_fail(b, "freeing the old allocation", r);
+		hshm_log(b->ctx, LOG_WARNING, "gpu_malloc: %s: freeing the old "
+			 "allocation after a resize: %s (leaked)", gpu->name,
+			 strerror(-r));
 	free(b->header);
 	gm_adopt(b, dev, shadow, b->device, false);
 	return 0;

@@ -450,6 +450,47 @@ static void double_gpu_malloc_resize_preserves_data(void **state)
 	hshm_shm_destroy(&b);
 }
 
+static int free_calls;
+
+/* The double's free, then a failure: the resize is done all the same. */
+static int failing_free(int device, void *dptr)
+{
+	free_calls++;
+	hshm_gpu_double()->free(device, dptr);
+	return -EIO;
+}
+
+/*
+ * Resize keeps the bytes of both metadata pages beyond what it rewrites
+ * (the header's 48 bytes, the 64-byte handle); a failed free of the old
+ * allocation is a warning and the resize still succeeds.
+ */
+static void double_gpu_malloc_resize_keeps_metadata_pages(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_gpu_runtime rt = *hshm_gpu_double();
+	unsigned char out[8];
+	struct hshm_backend b;
+
+	make(f, &b, MIB);
+	assert_int_equal(hshm_image_pwrite(&b, "hdrpage", 8, 100), 8);
+	assert_int_equal(hshm_image_pwrite(&b, "privpag", 8, PAGE + H + 10), 8);
+	rt.free = failing_free;
+	f->ctx.gpu = &rt;
+	f->logs = 0;
+	free_calls = 0;
+	assert_int_equal(hshm_shm_resize(&b, 2 * MIB + 8192), 0);
+	assert_int_equal(free_calls, 1);
+	assert_int_equal(f->logs, 1);
+	f->ctx.gpu = hshm_gpu_double();
+	assert_int_equal(hshm_image_pread(&b, out, 8, 100), 8);
+	assert_memory_equal(out, "hdrpage", 8);
+	assert_int_equal(hshm_image_pread(&b, out, 8, PAGE + H + 10), 8);
+	assert_memory_equal(out, "privpag", 8);
+	assert_int_equal(hshm_backend_size(&b), 2 * MIB + 8192);
+	hshm_shm_destroy(&b);
+}
+
 static void double_gpu_malloc_attach_by_url_eopnotsupp(void **state)
 {
 	struct fx *f = *state;
@@ -555,6 +596,7 @@ int main(void)
 		T(double_gpu_malloc_attach_ipc_size_checked),
 		T(double_gpu_malloc_attach_ipc_failure_clears),
 		T(double_gpu_malloc_resize_preserves_data),
+		T(double_gpu_malloc_resize_keeps_metadata_pages),
 		T(double_gpu_malloc_attach_by_url_eopnotsupp),
 		T(double_gpu_malloc_no_runtime_eopnotsupp),
 		T(double_gpu_malloc_device_out_of_range_enodev),
