@@ -189,7 +189,8 @@ const char *hshm_layout_name(enum hshm_layout layout);
 /**
  * hshm_backend_available() - whether @kind can be created with @ctx: GPU
  * backends need a GPU runtime in the context.
- * Return: 0, or -EOPNOTSUPP (logged by the caller, not here).
+ * Return: 0, -EOPNOTSUPP, or -EINVAL for an unknown @kind (logged by the
+ * caller, not here).
  */
 int hshm_backend_available(const struct hshm_ctx *ctx,
 			   enum hshm_backend_kind kind);
@@ -239,9 +240,10 @@ int hshm_shm_init(struct hshm_backend *b, const struct hshm_ctx *ctx,
 /**
  * hshm_shm_attach() - join an existing region by URL, not owner.
  * Validates the header against the object's real size (hshm_header_check).
- * Return: 0; -ENOENT, -EACCES, -EINVAL/-ENAMETOOLONG (url), -EBADMSG,
- * -EPROTONOSUPPORT, -ENODATA (see hshm_header_check), -ENOMEM, -EOPNOTSUPP
- * (malloc and gpu_malloc cannot attach by URL).
+ * Return: 0; -ENOENT, -EACCES, -EINVAL/-ENAMETOOLONG (url), -EINVAL (not
+ * a regular file), -EBADMSG, -EPROTONOSUPPORT, -ENODATA (see
+ * hshm_header_check), -ENOMEM, -EOPNOTSUPP (malloc and gpu_malloc cannot
+ * attach by URL).
  */
 int hshm_shm_attach(struct hshm_backend *b, const struct hshm_ctx *ctx,
 		    enum hshm_backend_kind kind, const char *url);
@@ -250,7 +252,8 @@ int hshm_shm_attach(struct hshm_backend *b, const struct hshm_ctx *ctx,
  * hshm_shm_attach_fd() - join the region whose object is the open file @fd
  * (dup'ed; the caller keeps @fd).  Same checks and errors as attach; the URL
  * is left empty unless @url is given.  malloc accepts a file (a memfd) with
- * a valid malloc layout, mapped shared, not owner.  -EBADF for @fd < 0.
+ * a valid malloc layout, mapped shared, not owner.  -EBADF for @fd < 0,
+ * -EINVAL when @fd is not a regular file (a pipe, a directory).
  */
 int hshm_shm_attach_fd(struct hshm_backend *b, const struct hshm_ctx *ctx,
 		       enum hshm_backend_kind kind, int fd, const char *url);
@@ -299,7 +302,8 @@ int hshm_shm_refresh(struct hshm_backend *b);
 /**
  * hshm_image_pread()/hshm_image_pwrite() - copy bytes of the image, clamped
  * to its size; device copies for gpu_malloc.  No header protection here.
- * Return: bytes copied (0 at or past the end), -EIO (GPU copy failed).
+ * Return: bytes copied (0 at or past the end), -EINVAL (@buf NULL with
+ * @n > 0, or @b not attached; logged), -EIO (GPU copy failed).
  */
 ssize_t hshm_image_pread(struct hshm_backend *b, void *buf, size_t n,
 			 uint64_t off);

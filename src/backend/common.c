@@ -504,8 +504,10 @@ HSHM_EXPORT ssize_t hshm_image_pread(struct hshm_backend *b, void *buf,
 
 	if (err)
 		return err;
-	if (!buf && n)
+	if (!buf && n) {
+		hshm_log(b->ctx, LOG_ERR, "pread %s: NULL buffer", b->url);
 		return -EINVAL;
+	}
 	return b->ops->pread(b, buf, n, off);
 }
 
@@ -517,8 +519,10 @@ HSHM_EXPORT ssize_t hshm_image_pwrite(struct hshm_backend *b, const void *buf,
 
 	if (err)
 		return err;
-	if (!buf && n)
+	if (!buf && n) {
+		hshm_log(b->ctx, LOG_ERR, "pwrite %s: NULL buffer", b->url);
 		return -EINVAL;
+	}
 	return b->ops->pwrite(b, buf, n, off);
 }
 

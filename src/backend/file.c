@@ -81,6 +81,11 @@ static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
 	int err;
 
 	err = hshm_obj_size(fd, size);
+	if (err == -EINVAL) {
+		hshm_log(b->ctx, LOG_ERR, "%s: %s: not a regular file",
+			 kname(b), b->url[0] ? b->url : "(fd)");
+		return err;
+	}
 	if (err)
 		return fail(b, "fstat of", err);
 	err = file_check(b, fd, *size, layout, hdr, &why);

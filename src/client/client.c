@@ -230,8 +230,9 @@ EXPORT int hshmfs_gpu_attach(const char *path, struct hshmfs_gpu_attachment *out
 	if (!path)
 		return -EINVAL;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	/* gpu_shm_mmap can be used read-only; hshmfs hands a gpu_malloc
-	 * handle (write access to device memory) only to writable opens. */
+	/* Fall back to read-only so that the ioctl can still say why: hshmfs
+	 * hands a gpu_malloc handle only to writable opens, and attaching
+	 * gpu_shm_mmap needs O_RDWR too (attach_region(): -EACCES). */
 	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)

@@ -507,6 +507,39 @@ static void test_attach_not_a_file(void **state)
 					 "/a/b"), -EINVAL);
 }
 
+/* A pipe is no region: -EINVAL, one line saying so. */
+static void test_attach_fd_not_regular(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend b;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	f->log_lines = 0;
+	assert_int_equal(hshm_shm_attach_fd(&b, &f->ctx, HSHM_POSIX_SHM_MMAP,
+					    p[0], NULL), -EINVAL);
+	assert_int_equal(f->log_lines, 1);
+	assert_non_null(strstr(f->last, "not a regular file"));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A NULL buffer: -EINVAL and one line; n == 0 is fine. */
+static void test_pread_pwrite_null_buf(void **state)
+{
+	struct fx *f = *state;
+	struct hshm_backend b;
+
+	assert_int_equal(make(f, &b, URL, MIB), 0);
+	f->log_lines = 0;
+	assert_int_equal(hshm_image_pread(&b, NULL, 4, 0), -EINVAL);
+	assert_int_equal(hshm_image_pwrite(&b, NULL, 4, 0), -EINVAL);
+	assert_int_equal(f->log_lines, 2);
+	assert_int_equal(hshm_image_pread(&b, NULL, 0, 0), 0);
+	assert_int_equal(f->log_lines, 2);
+	hshm_shm_destroy(&b);
+}
+
 /* ---- resize and refresh ---- */
 
 static void test_resize(void **state)
@@ -746,6 +779,8 @@ int main(void)
 		T(test_attach_corrupt),
 		T(test_attach_v2),
 		T(test_attach_not_a_file),
+		T(test_attach_fd_not_regular),
+		T(test_pread_pwrite_null_buf),
 		T(test_resize),
 		T(test_refresh),
 		T(test_refresh_mid_grow),
