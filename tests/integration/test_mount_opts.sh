@@ -157,45 +157,61 @@ for i in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
 ok "mount without SOURCE" mountpoint -q "$MNT"
 it_umount
 
-# --- mount -t fuse.hshmfs (mount.fuse3 runs hshmfs from PATH, daemonized)
-if ! command -v mount.fuse3 >/dev/null; then
-	it_log "# mount.fuse3 missing: mount -t fuse.hshmfs case not run"
-elif [ "$(id -u)" != 0 ]; then
-	it_log "# not root: mount -t fuse.hshmfs case not run"
-else
-	out=$(PATH="$(dirname "$HSHMFS"):$PATH" mount -t fuse.hshmfs hshm "$MNT" \
-		-o "shm_dir=$SHM,prefix=$PREFIX,size=2M,_netdev" 2>&1)
-	eq "$?" 0 "mount -t fuse.hshmfs succeeds ($out)"
-	ok "mounted" mountpoint -q "$MNT"
-	eq "$(findmnt -n -o FSTYPE "$MNT")" fuse.hshmfs "type fuse.hshmfs"
-	eq "$(findmnt -n -o SOURCE "$MNT")" hshm "source shown as hshm"
-	ok "touch via mount -t" touch "$MNT/viamount"
-	eq "$(xa "$MNT/viamount" backend_size)" 2097152 "options passed through mount -t"
-	dpid=$(pgrep -f -- "prefix=$PREFIX,size=2M" | head -1)
-	ok "umount" umount "$MNT"
+# --- mount(8) and fstab, through mount.fuse3, daemonized
+# mount(8) starts its helpers with a sanitized environment, so "-t
+# fuse.hshmfs" runs whichever hshmfs is installed (/usr/local/sbin after
+# meson install), never one from the build tree.  The same path (mount(8) ->
+# mount.fuse3 -> hshmfs, options, daemonizing, umount) is driven with this
+# build's binary through mount.fuse's PROGRAM#SOURCE form; the literal
+# fuse.hshmfs form runs too when the installed hshmfs is this very build.
+
+# daemon_gone PATTERN WHAT: the daemon started for PATTERN exits on unmount.
+daemon_gone() {
+	local dpid=$1 i
 	for i in $(seq 100); do [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
 	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
-		it_fail "daemon $dpid started by mount -t still running after umount"
+		it_fail "$2: daemon $dpid still running after unmount"
 		kill "$dpid"
 	else
-		it_pass "daemon started by mount -t exits after umount"
+		it_pass "$2: daemon exits after unmount"
 	fi
-fi
+}
 
-# --- an fstab line (mount -T FILE MOUNTPOINT reads it like /etc/fstab)
-if command -v mount.fuse3 >/dev/null && [ "$(id -u)" = 0 ]; then
-	printf 'hshm %s fuse.hshmfs shm_dir=%s,prefix=%s,size=3M,_netdev,noauto,nofail 0 0\n' \
-		"$MNT" "$SHM" "$PREFIX" >"$IT_TMP/fstab"
-	out=$(PATH="$(dirname "$HSHMFS"):$PATH" mount -T "$IT_TMP/fstab" "$MNT" 2>&1)
-	eq "$?" 0 "mount from an fstab line ($out)"
-	ok "touch via fstab mount" touch "$MNT/viafstab"
-	eq "$(xa "$MNT/viafstab" backend_size)" 3145728 "fstab options applied"
-	dpid=$(pgrep -f -- "prefix=$PREFIX,size=3M" | head -1)
-	ok "fusermount3 -u" fusermount3 -u "$MNT"
-	for i in $(seq 100); do [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
-	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
-		it_fail "fstab-mounted daemon $dpid still running after unmount"
-		kill "$dpid"
+# via_mount NAME SIZE MOUNT-ARGS...: mount, check, unmount with umount(8).
+via_mount() {
+	local name=$1 size=$2 out dpid
+	shift 2
+	out=$("$@" 2>&1)
+	eq "$?" 0 "$name succeeds ($out)"
+	ok "$name: mounted" mountpoint -q "$MNT"
+	eq "$(findmnt -n -o FSTYPE "$MNT")" fuse.hshmfs "$name: type fuse.hshmfs"
+	eq "$(findmnt -n -o SOURCE "$MNT")" hshm "$name: source shown as hshm"
+	ok "$name: touch" touch "$MNT/via"
+	eq "$(xa "$MNT/via" backend_size)" "$size" "$name: options reach hshmfs"
+	ok "$name: rm" rm "$MNT/via"
+	dpid=$(pgrep -f -- "prefix=$PREFIX,size=$size" | head -1)
+	ok "$name: umount" umount "$MNT"
+	daemon_gone "$dpid" "$name"
+}
+
+if ! command -v mount.fuse3 >/dev/null; then
+	it_log "# mount.fuse3 missing: mount(8) cases not run"
+elif [ "$(id -u)" != 0 ]; then
+	it_log "# not root: mount(8) cases not run"
+else
+	via_mount "mount -t fuse PROGRAM#hshm" 2097152 \
+		mount -t fuse "$HSHMFS#hshm" "$MNT" \
+		-o "shm_dir=$SHM,prefix=$PREFIX,size=2097152,_netdev"
+	printf '%s#hshm %s fuse shm_dir=%s,prefix=%s,size=3145728,_netdev,noauto,nofail 0 0\n' \
+		"$HSHMFS" "$MNT" "$SHM" "$PREFIX" >"$IT_TMP/fstab"
+	via_mount "an fstab line" 3145728 mount -T "$IT_TMP/fstab" "$MNT"
+	installed=$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		sh -c 'command -v hshmfs' 2>/dev/null)
+	if [ -n "$installed" ] && cmp -s "$installed" "$HSHMFS"; then
+		via_mount "mount -t fuse.hshmfs" 4194304 mount -t fuse.hshmfs hshm \
+			"$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,size=4194304"
+	else
+		it_log "# -t fuse.hshmfs not run: the installed hshmfs (${installed:-none}) is not this build"
 	fi
 fi
 
