@@ -49,6 +49,13 @@ struct hshm_gpu_runtime {
 	/** Open a handle made by another process; *dptr is its base. */
 	int (*ipc_open)(int device, const uint8_t handle[64], void **dptr);
 	int (*ipc_close)(int device, void *dptr);
+	/**
+	 * The runtime's own name for the result of this thread's last call
+	 * ("cudaErrorNoDevice"), or NULL when it succeeded or the runtime
+	 * keeps none (the double).  The calls above never log: their callers
+	 * log one line, adding this.  May be NULL itself.
+	 */
+	const char *(*last_error)(void);
 };
 
 /** The runtimes compiled into this build (NULL when not compiled). */

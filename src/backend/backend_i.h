@@ -80,6 +80,9 @@ int hshm_size_normalise(uint64_t size, uint64_t *out);
 
 /** hshm_gpu_name() - name of the context's GPU runtime ("cuda") or "none". */
 const char *hshm_gpu_name(const struct hshm_ctx *ctx);
+/** hshm_gpu_why() - " (cudaErrorX)" for the runtime's last failed call on
+ * this thread, or "" (for log lines). */
+const char *hshm_gpu_why(const struct hshm_ctx *ctx, char *buf, size_t len);
 
 /*
  * The V1 layout of each kind (shared/reference/hshm-format.md), the one

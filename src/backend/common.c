@@ -77,6 +77,16 @@ const char *hshm_gpu_name(const struct hshm_ctx *ctx)
 	return ctx && ctx->gpu && ctx->gpu->name ? ctx->gpu->name : "none";
 }
 
+const char *hshm_gpu_why(const struct hshm_ctx *ctx, char *buf, size_t len)
+{
+	const char *why = ctx && ctx->gpu && ctx->gpu->last_error ?
+			  ctx->gpu->last_error() : NULL;
+
+	if (!why || snprintf(buf, len, " (%s)", why) >= (int)len)
+		return "";
+	return buf;
+}
+
 /* ---- names -------------------------------------------------------------- */
 
 static const struct hshm_backend_ops *const kind_ops[HSHM_BACKEND_KIND_COUNT] = {

@@ -14,10 +14,15 @@ _Static_assert(sizeof(cudaIpcMemHandle_t) == HSHM_IPC_HANDLE_SIZE,
  * cuda_errno() - the one place a cudaError_t becomes an errno.
  * No device, no (or too old a) driver, runtime not initialised -> -ENODEV;
  * allocation failure -> -ENOMEM; bad value, handle, pointer or device ->
- * -EINVAL; anything else -> -EIO, logged with CUDA's own text.
+ * -EINVAL; anything else -> -EIO.  Nothing is logged here: the caller
+ * logs one line, with the runtime's own name from cuda_last_error().
  */
+/* The result of this thread's last runtime call, for last_error(). */
+static __thread cudaError_t cuda_last;
+
 static int cuda_errno(cudaError_t e)
 {
+	cuda_last = e;
 	switch (e) {
 	case cudaSuccess:
 		return 0;
@@ -48,9 +53,7 @@ static int cuda_errno(cudaError_t e)
 	case cudaErrorNotPermitted:
 		return -EPERM;
 	default:
-		hshm_log(NULL, LOG_ERR, "cuda: %s (%d)", cudaGetErrorString(e),
-			 (int)e);
-		return -EIO;
+		return -EIO; /* callers log, with last_error() */
 	}
 }
 
@@ -203,6 +206,11 @@ static int cuda_ipc_close(int device, void *dptr)
 	return cuda_errno(cudaIpcCloseMemHandle(dptr));
 }
 
+static const char *cuda_last_error(void)
+{
+	return cuda_last == cudaSuccess ? NULL : cudaGetErrorName(cuda_last);
+}
+
 static const struct hshm_gpu_runtime cuda_runtime = {
 	.id = HSHM_GPU_CUDA,
 	.name = "cuda",
@@ -215,6 +223,7 @@ static const struct hshm_gpu_runtime cuda_runtime = {
 	.ipc_get = cuda_ipc_get,
 	.ipc_open = cuda_ipc_open,
 	.ipc_close = cuda_ipc_close,
+	.last_error = cuda_last_error,
 };
 
 /** hshm_gpu_cuda() - the CUDA runtime table (this build has CUDA). */

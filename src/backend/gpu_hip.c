@@ -15,10 +15,15 @@ _Static_assert(sizeof(hipIpcMemHandle_t) == HSHM_IPC_HANDLE_SIZE,
  * aliases with equal values: each value appears once below).
  * No device, no (or too old a) driver, runtime not initialised -> -ENODEV;
  * allocation failure -> -ENOMEM; bad value, handle, pointer or device ->
- * -EINVAL; anything else -> -EIO, logged with HIP's own text.
+ * -EINVAL; anything else -> -EIO.  Nothing is logged here: the caller
+ * logs one line, with the runtime's own name from hip_last_error().
  */
+/* The result of this thread's last runtime call, for last_error(). */
+static __thread hipError_t hip_last;
+
 static int hip_errno(hipError_t e)
 {
+	hip_last = e;
 	switch (e) {
 	case hipSuccess:
 		return 0;
@@ -44,9 +49,7 @@ static int hip_errno(hipError_t e)
 	case hipErrorNotSupported:
 		return -EOPNOTSUPP;
 	default:
-		hshm_log(NULL, LOG_ERR, "hip: %s (%d)", hipGetErrorString(e),
-			 (int)e);
-		return -EIO;
+		return -EIO; /* callers log, with last_error() */
 	}
 }
 
@@ -199,6 +202,11 @@ static int hip_ipc_close(int device, void *dptr)
 	return hip_errno(hipIpcCloseMemHandle(dptr));
 }
 
+static const char *hip_last_error(void)
+{
+	return hip_last == hipSuccess ? NULL : hipGetErrorName(hip_last);
+}
+
 static const struct hshm_gpu_runtime hip_runtime = {
 	.id = HSHM_GPU_HIP,
 	.name = "hip",
@@ -211,6 +219,7 @@ static const struct hshm_gpu_runtime hip_runtime = {
 	.ipc_get = hip_ipc_get,
 	.ipc_open = hip_ipc_open,
 	.ipc_close = hip_ipc_close,
+	.last_error = hip_last_error,
 };
 
 /** hshm_gpu_hip() - the HIP runtime table (this build has HIP). */

@@ -43,9 +43,11 @@ static uint64_t gm_min_image(void)
 static int gm_fail(const struct hshm_backend *b, const char *what, int r)
 {
 	const struct hshm_gpu_runtime *gpu = gm_gpu(b);
+	char why[64];
 
-	hshm_log(b->ctx, LOG_ERR, "gpu_malloc: %s%s%s: %s", gpu ? gpu->name : "",
-		 gpu ? ": " : "", what, strerror(-r));
+	hshm_log(b->ctx, LOG_ERR, "gpu_malloc: %s%s%s: %s%s",
+		 gpu ? gpu->name : "", gpu ? ": " : "", what, strerror(-r),
+		 hshm_gpu_why(b->ctx, why, sizeof(why)));
 	return r;
 }
 
@@ -405,7 +407,7 @@ HSHM_EXPORT int hshm_gpu_malloc_attach_ipc(struct hshm_backend *b,
 					   const uint8_t handle[HSHM_IPC_HANDLE_SIZE],
 					   int device, uint64_t backend_size)
 {
-	char *shadow, *dev;
+	char *shadow, *dev = NULL;
 	int r;
 
 	if (!b || !ctx) {

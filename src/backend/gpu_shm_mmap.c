@@ -55,13 +55,14 @@ static int gsm_register(struct hshm_backend *b, void *p, uint64_t len,
 			int device)
 {
 	int r = gsm_gpu(b)->host_register(device, p, len);
+	char why[64];
 
 	if (r < 0)
 		hshm_log(b->ctx, LOG_ERR,
 			 "gpu_shm_mmap: %s: registering %llu bytes of %s with "
-			 "device %d: %s", gsm_gpu(b)->name,
+			 "device %d: %s%s", gsm_gpu(b)->name,
 			 (unsigned long long)len, b->url[0] ? b->url : "(fd)",
-			 device, strerror(-r));
+			 device, strerror(-r), hshm_gpu_why(b->ctx, why, sizeof(why)));
 	return r;
 }
 
@@ -69,11 +70,13 @@ static int gsm_register(struct hshm_backend *b, void *p, uint64_t len,
 static void gsm_unregister(struct hshm_backend *b, void *p, int device)
 {
 	int r = gsm_gpu(b)->host_unregister(device, p);
+	char why[64];
 
 	if (r < 0)
 		hshm_log(b->ctx, LOG_WARNING,
-			 "gpu_shm_mmap: %s: unregistering device %d memory: %s",
-			 gsm_gpu(b)->name, device, strerror(-r));
+			 "gpu_shm_mmap: %s: unregistering device %d memory: %s%s",
+			 gsm_gpu(b)->name, device, strerror(-r),
+			 hshm_gpu_why(b->ctx, why, sizeof(why)));
 }
 
 /**

@@ -98,6 +98,12 @@ static void no_device_fails_cleanly(const struct hshm_gpu_runtime *rt)
 	assert_int_equal(rt->host_unregister(0, host), -ENODEV);
 	assert_int_equal(rt->ipc_open(0, handle, &p), -ENODEV);
 	assert_int_equal(rt->free(0, host), -ENODEV);
+	/* the runtime's own name for it, for the caller's one log line */
+	assert_non_null(rt->last_error);
+	assert_non_null(rt->last_error());
+	assert_int_equal(strncmp(rt->last_error(), rt->id == HSHM_GPU_CUDA ?
+				 "cudaError" : "hipError", rt->id == HSHM_GPU_CUDA ?
+				 9 : 8), 0);
 	assert_int_equal(rt->malloc(-1, MIB, &p), -EINVAL);
 }
 
