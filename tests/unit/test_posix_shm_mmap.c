@@ -369,7 +369,7 @@ static void test_destroy_spares_replacement(void **state)
 	int fd;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
-	assert_int_equal(unlinkat(f->ctx.shm_dirfd, URL + 1, 0), 0);
+	assert_int_equal(unlinkat(f->ctx.shm_dirfd, &URL[1], 0), 0);
 	assert_int_equal(make(f, &c, URL, 2 * MIB), 0); /* another object */
 	f->log_lines = 0;
 	assert_int_equal(hshm_shm_destroy(&a), -ENOENT);
