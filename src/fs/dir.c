@@ -29,6 +29,24 @@ int dir_name_check(const char *name)
 	return 0;
 }
 
+/*
+ * Read-lock the tree for a request on directory @ino.  A /.hshm directory
+ * is rescanned first (under the write lock), so what upstream processes
+ * published since shows up; any other directory costs nothing extra.
+ */
+static void tree_rdlock_dir(struct hshmfs *fs, fuse_ino_t ino)
+{
+	struct hnode *d;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	d = hnode_by_ino(fs, ino);
+	if (!d || !d->dir || !d->dir->view)
+		return;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	upstream_refresh(fs, ino);
+	pthread_rwlock_rdlock(&fs->tree_lock);
+}
+
 /* Lookup of @name in @parent (tree_lock held); entry filled on success. */
 static int do_lookup(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		     struct fuse_entry_param *e)
@@ -58,8 +76,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int err;
 
-	upstream_maybe_refresh(fs, parent);
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock_dir(fs, parent);
 	err = do_lookup(fs, parent, name, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	if (err == -ENOENT) {
@@ -458,8 +475,7 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *d;
 	int err;
 
-	upstream_maybe_refresh(fs, ino);
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock_dir(fs, ino);
 	d = hnode_by_ino(fs, ino);
 	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -27,12 +27,6 @@ static void set_fh(struct fuse_file_info *fi, struct hnode *n)
 
 static void release_node(struct hshmfs *fs, struct hnode *n);
 
-/* An open whose reply was interrupted: the kernel will send no release. */
-static void undo_open(struct hshmfs *fs, struct hnode *n)
-{
-	release_node(fs, n);
-}
-
 /* What a new region is made of, decided under the tree lock. */
 struct new_region {
 	enum hshm_backend_kind kind;
@@ -135,9 +129,10 @@ static void create_reply(fuse_req_t req, fuse_ino_t parent, const char *name,
 	else if (!fi)
 		fuse_reply_entry(req, &e);
 	else if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-		/* interrupted: the kernel never saw the entry nor the open */
+		/* interrupted: the kernel never saw the entry nor the open,
+		 * and will send no release */
 		__atomic_fetch_sub(&n->nlookup, 1, __ATOMIC_RELAXED);
-		undo_open(fs, n);
+		release_node(fs, n);
 	}
 }
 
@@ -201,7 +196,7 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_open(req, fi) == -ENOENT)
-		undo_open(fs, n);
+		release_node(fs, n); /* interrupted: no release will come */
 }
 
 /*
@@ -331,14 +326,29 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	fuse_reply_write(req, (size_t)done);
 }
 
+/*
+ * A close needs the tree's write lock only when it is the last one of an
+ * unlinked node; then the node is looked up again under that lock, since a
+ * FORGET may have freed it meanwhile (inode numbers are never reused).
+ */
 static void release_node(struct hshmfs *fs, struct hnode *n)
 {
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	uint64_t ino = n->ino;
+	bool last;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
 	pthread_mutex_lock(&n->lock);
 	hshmfs_pt_release(fs, n);
 	n->nopen--;
+	last = n->unlinked && !n->nopen;
 	pthread_mutex_unlock(&n->lock);
-	hnode_maybe_drop(fs, n);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (!last)
+		return;
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n)
+		hnode_maybe_drop(fs, n);
 	pthread_rwlock_unlock(&fs->tree_lock);
 }
 

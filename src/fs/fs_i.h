@@ -306,8 +306,8 @@ int hshmfs_xattr_parse_int(const char *v, size_t n, int *out);
 void upstream_publish(struct hshmfs *fs, struct hnode *n);
 void upstream_unpublish(struct hshmfs *fs, struct hnode *n);
 int upstream_view_init(struct hshmfs *fs);
-/** Rescan if @ino is a /.hshm directory (takes tree_lock itself). */
-void upstream_maybe_refresh(struct hshmfs *fs, fuse_ino_t ino);
+/** Rescan @ino if it is a /.hshm directory (takes tree_lock for writing). */
+void upstream_refresh(struct hshmfs *fs, fuse_ino_t ino);
 /** Remember an rm'ed view entry so a rescan does not bring it back. */
 void upstream_dismiss(struct hnode *dir, struct hnode *n);
 

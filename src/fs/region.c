@@ -167,73 +167,61 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 	return err;
 }
 
-/* Still damaged after another change: note the new state, no new line
- * (the library logged why). */
-static void mark_damaged_quiet(struct hregion *r)
+/* Remember what the object looked like when it (last) failed to validate. */
+static void note_object(struct hregion *r, const struct stat *st)
 {
-	struct stat st;
-
-	if (!fstat(hshm_backend_fd(&r->be), &st)) {
-		r->obj_size = (uint64_t)st.st_size;
-		r->obj_mtime = st.st_mtim;
-	}
+	r->obj_size = (uint64_t)st->st_size;
+	r->obj_mtime = st->st_mtim;
 }
 
-/* Remember what the object looked like when it stopped validating. */
-static void mark_damaged(struct hregion *r, int err)
+static bool same_object(const struct hregion *r, const struct stat *st)
 {
-	struct stat st;
-
-	r->damaged = true;
-	r->obj_size = 0;
-	if (!fstat(hshm_backend_fd(&r->be), &st)) {
-		r->obj_size = (uint64_t)st.st_size;
-		r->obj_mtime = st.st_mtim;
-	}
-	snprintf(r->state, sizeof(r->state), "damaged: object changed behind "
-		 "hshmfs (%s)", strerror(-err));
-	HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind hshmfs and no "
-		   "longer validates: %s\n", r->url, strerror(-err));
+	return (uint64_t)st->st_size == r->obj_size &&
+	       st->st_mtim.tv_sec == r->obj_mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == r->obj_mtime.tv_nsec;
 }
 
-/* A damaged region is tried again only once its object has changed since. */
-static bool object_changed(struct hregion *r)
-{
-	struct stat st;
-
-	return !fstat(hshm_backend_fd(&r->be), &st) &&
-	       ((uint64_t)st.st_size != r->obj_size ||
-		st.st_mtim.tv_sec != r->obj_mtime.tv_sec ||
-		st.st_mtim.tv_nsec != r->obj_mtime.tv_nsec);
-}
-
+/*
+ * Notice a change another process made to the object.  One fstat answers
+ * the common case (nothing changed) without the map lock; only a size
+ * change, or a damaged region whose object changed since, is validated
+ * again (and then logged once: marked damaged, or valid again).
+ */
 bool region_refresh(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
+	struct stat st;
 	uint64_t before;
 	int err;
 
 	/* only attached host regions (recovered damaged ones never were) */
 	if (!r || !kind_has_object(r->kind) || !hshm_region(&r->be) ||
-	    (r->damaged && !object_changed(r)))
+	    fstat(hshm_backend_fd(&r->be), &st))
 		return false;
 	before = hshm_image_size(&r->be);
+	if (r->damaged ? same_object(r, &st) : (uint64_t)st.st_size == before)
+		return false;
 	pthread_rwlock_wrlock(&r->map_lock);
 	err = hshm_shm_refresh(&r->be);
-	if (err && !r->damaged)
-		mark_damaged(r, err);
-	else if (err)
-		mark_damaged_quiet(r);
-	else if (r->damaged) {
+	if (err) {
+		if (!r->damaged)
+			HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind "
+				   "hshmfs and no longer validates: %s\n",
+				   r->url, strerror(-err));
+		r->damaged = true;
+		note_object(r, &st);
+		snprintf(r->state, sizeof(r->state), "damaged: object changed "
+			 "behind hshmfs (%s)", strerror(-err));
+	} else if (r->damaged) {
 		r->damaged = false;
 		strcpy(r->state, "ok");
 		HSHMFS_LOG(FUSE_LOG_INFO, "region %s validates again\n",
 			   r->url);
 	}
 	pthread_rwlock_unlock(&r->map_lock);
-	if (!err && !r->damaged && before != hshm_image_size(&r->be))
+	if (!err)
 		region_save_meta(fs, n); /* a shrink may have taken the record */
-	return err || before != hshm_image_size(&r->be);
+	return true;
 }
 
 void region_save_meta(struct hshmfs *fs, struct hnode *n)

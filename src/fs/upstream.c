@@ -313,17 +313,10 @@ static void view_refresh(struct hshmfs *fs, struct hnode *dir)
 	close(dfd);
 }
 
-void upstream_maybe_refresh(struct hshmfs *fs, fuse_ino_t ino)
+void upstream_refresh(struct hshmfs *fs, fuse_ino_t ino)
 {
 	struct hnode *n;
-	bool view;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
-	n = hnode_by_ino(fs, ino);
-	view = n && n->dir && n->dir->view;
-	pthread_rwlock_unlock(&fs->tree_lock);
-	if (!view)
-		return;
 	pthread_rwlock_wrlock(&fs->tree_lock);
 	n = hnode_by_ino(fs, ino);
 	if (n && n->dir && n->dir->view)
