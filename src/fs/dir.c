@@ -153,12 +153,9 @@ int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	n = hnode_new(fs, mode, uid, gid);
 	if (!n)
 		return -ENOMEM;
-	err = hnode_link(fs, dir, n, name);
-	if (err) {
-		n->unlinked = true;
-		hnode_maybe_drop(fs, n);
+	err = hnode_adopt(fs, dir, n, name);
+	if (err)
 		return err;
-	}
 	hnode_touch(dir, false, true, true);
 	*out = n;
 	return 0;

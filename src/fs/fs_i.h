@@ -178,9 +178,17 @@ void hnode_free(struct hnode *n);
 /** Lookups under tree_lock (caller holds it, read or write). */
 struct hnode *hnode_by_ino(struct hshmfs *fs, fuse_ino_t ino);
 struct hnode *hnode_child(struct hnode *dir, const char *name);
-/** Link @n as @name in @dir / unlink it (tree_lock held for writing). */
+/** The root directory (ino 1, in the tree, one kernel reference). */
+struct hnode *hnode_new_root(struct hshmfs *fs, mode_t mode, uid_t uid,
+			     gid_t gid);
+/** Link @n as @name in @dir / unlink it (tree_lock held for writing).  A
+ * node is "unlinked" from hnode_new() until it is first linked. */
 int hnode_link(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
 	       const char *name);
+/** hnode_link() a new node, or drop it (and its region) if that fails:
+ * then @n is gone.  0 or -ENOMEM. */
+int hnode_adopt(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
+		const char *name);
 void hnode_unlink(struct hshmfs *fs, struct hnode *n);
 /** Drop @count kernel references; frees (and releases the region) at zero
  * when unlinked and not open.  tree_lock held for writing. */

@@ -140,6 +140,7 @@ struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	n->nlink = S_ISDIR(mode) ? 2 : 1;
 	clock_gettime(CLOCK_REALTIME, &n->atime);
 	n->mtime = n->ctime = n->atime;
+	n->unlinked = true; /* not in the tree until hnode_link() */
 	n->ino = fs->next_ino++;
 	if (fs->ino_count >= fs->ino_nbuckets)
 		ino_grow(fs);
@@ -226,6 +227,28 @@ int hnode_link(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
 	if (n->dir)
 		dir->nlink++;
 	return 0;
+}
+
+struct hnode *hnode_new_root(struct hshmfs *fs, mode_t mode, uid_t uid,
+			     gid_t gid)
+{
+	struct hnode *root = hnode_new(fs, S_IFDIR | mode, uid, gid);
+
+	if (root) {
+		root->unlinked = false; /* the root is in the tree by definition */
+		root->nlookup = 1;      /* the kernel's, never forgotten */
+	}
+	return root;
+}
+
+int hnode_adopt(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
+		const char *name)
+{
+	int err = hnode_link(fs, dir, n, name);
+
+	if (err)
+		hnode_maybe_drop(fs, n);
+	return err;
 }
 
 void hnode_unlink(struct hshmfs *fs, struct hnode *n)

@@ -162,11 +162,10 @@ static int setup(struct hshmfs *fs)
 	err = hnode_table_init(fs);
 	if (err)
 		return err;
-	fs->root = hnode_new(fs, S_IFDIR | fs->cfg.root_mode, fs->cfg.root_uid,
-			     fs->cfg.root_gid);
+	fs->root = hnode_new_root(fs, fs->cfg.root_mode, fs->cfg.root_uid,
+				  fs->cfg.root_gid);
 	if (!fs->root)
 		return -ENOMEM;
-	fs->root->nlookup = 1;
 	fs->id_major = prefix_major(fs->cfg.prefix);
 	fs->next_serial = 1;
 	fs->attr_timeout = 1.0;

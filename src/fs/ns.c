@@ -477,17 +477,11 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	if (!n)
 		return -ENOMEM;
 	if (e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) {
-		n->unlinked = true;
 		hnode_maybe_drop(fs, n);
 		return -ENOMEM;
 	}
 	apply_attrs(n, e);
-	if (hnode_link(fs, d, n, name)) {
-		n->unlinked = true;
-		hnode_maybe_drop(fs, n);
-		return -ENOMEM;
-	}
-	return 0;
+	return hnode_adopt(fs, d, n, name);
 }
 
 /* A damaged file is kept for inspection, out of the way of the next save. */

@@ -67,13 +67,8 @@ static struct hnode *mkdir_p(struct hshmfs *fs, char *path, uid_t uid, gid_t gid
 		c = hnode_child(d, comp);
 		if (!c) {
 			c = hnode_new(fs, S_IFDIR | 0755, uid, gid);
-			if (!c || hnode_link(fs, d, c, comp)) {
-				if (c) {
-					c->unlinked = true;
-					hnode_maybe_drop(fs, c);
-				}
+			if (!c || hnode_adopt(fs, d, c, comp))
 				return NULL;
-			}
 		}
 		if (!c->dir)
 			return NULL;
@@ -82,8 +77,21 @@ static struct hnode *mkdir_p(struct hshmfs *fs, char *path, uid_t uid, gid_t gid
 	return d;
 }
 
-/* Link @n at @path (from a record) or, failing that, at lost+found/@obj. */
-static void place(struct hshmfs *fs, struct hnode *n, const char *path,
+/*
+ * No place in the tree for a recovered region: only this mount's view of
+ * it goes (detached first, so dropping the node can never destroy it).
+ */
+static void abandon(struct hshmfs *fs, struct hnode *n, const char *obj)
+{
+	HSHMFS_LOG(FUSE_LOG_ERR, "recover: no place for object %s: left in "
+		   "shm_dir as it is\n", obj);
+	hshm_shm_detach(&n->region->be);
+	hnode_maybe_drop(fs, n);
+}
+
+/* Link @n at @path (from a record) or, failing that, at lost+found/@obj.
+ * Return: whether it was placed (if not, @n is gone). */
+static bool place(struct hshmfs *fs, struct hnode *n, const char *path,
 		  const char *obj)
 {
 	char buf[HSHMFS_META_PATH_MAX + 1], *slash;
@@ -106,10 +114,10 @@ static void place(struct hshmfs *fs, struct hnode *n, const char *path,
 			dir->mode = S_IFDIR | 0700;
 	}
 	if (!dir || hnode_child(dir, name) || hnode_link(fs, dir, n, name)) {
-		HSHMFS_LOG(FUSE_LOG_ERR, "recover: no place for object %s\n", obj);
-		n->unlinked = true;
-		hnode_maybe_drop(fs, n);
+		abandon(fs, n, obj);
+		return false;
 	}
+	return true;
 }
 
 static void node_from_meta(struct hnode *n, const struct hshmfs_meta *m)
@@ -178,8 +186,7 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 	if (!err && (m.flags & HSHMFS_META_DETACHED)) {
 		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
 			   "while another owner held it: left alone\n", obj);
-		n->unlinked = true;
-		hnode_maybe_drop(fs, n);
+		hnode_maybe_drop(fs, n); /* never attached: nothing to undo */
 		close(fd);
 		return;
 	}
@@ -195,8 +202,7 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 			     strerror(-err));
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", obj, r->state);
 	}
-	place(fs, n, err == -ENODATA ? NULL : m.path, obj);
-	if (!err && !n->unlinked)
+	if (place(fs, n, err == -ENODATA ? NULL : m.path, obj) && !err)
 		upstream_publish(fs, n);
 	close(fd);
 	return;

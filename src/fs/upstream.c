@@ -257,10 +257,8 @@ static void view_scan_user(struct hshmfs *fs, struct hnode *dir, int dfd)
 		    strlen(de->d_name) >= HSHM_URL_MAX)
 			continue;
 		c = view_attach(fs, dir, dfd, de->d_name);
-		if (c && hnode_link(fs, dir, c, de->d_name)) {
-			c->unlinked = true;
-			hnode_maybe_drop(fs, c);
-		}
+		if (c)
+			hnode_adopt(fs, dir, c, de->d_name);
 	}
 	closedir(d);
 }
@@ -285,10 +283,7 @@ static void view_scan_root(struct hshmfs *fs, struct hnode *v)
 			break;
 		u->foreign = true;
 		u->dir->view = HSHMFS_VIEW_USER;
-		if (hnode_link(fs, v, u, user)) {
-			u->unlinked = true;
-			hnode_maybe_drop(fs, u);
-		}
+		hnode_adopt(fs, v, u, user);
 	}
 	closedir(d);
 }

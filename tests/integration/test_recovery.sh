@@ -103,5 +103,20 @@ match "$v" '^ok writes=[0-9]+ stores=[0-9]+$' "every acknowledged write(2) and m
 ok "earlier regions survive the crash too" cmp a/b/r1 "$IT_TMP/r1.img"
 eq "$(stat -c %u:%g a/b/r1)" 12345:23456 "owner survives the crash"
 
+# --- a region that finds no place is only hidden, never destroyed: two
+# objects claim the same path and a region named lost+found blocks the
+# fallback directory
+ok "touch twin" touch twin
+ok "touch lost+found (a region)" touch lost+found
+two=$(obj twin)
 cd /
+it_umount
+ok "a second object with twin's record" cp "$two" "$SHM/$PREFIX.r99"
+it_allow '^hshmfs: recover: '"$PREFIX"'\.r[0-9]+: no place for object '"$PREFIX"'\.r[0-9]+: left in shm_dir as it is$' \
+	'^hshmfs: recover: no place for object '"$PREFIX"'\.r[0-9]+: left in shm_dir as it is$'
+it_mount
+ok "one of the twins is shown" test -f "$MNT/twin"
+ok "the one without a place is still in shm_dir" test -f "$SHM/$PREFIX.r99"
+ok "and so is the other" test -f "$two"
+it_umount
 it_finish

@@ -20,7 +20,7 @@ static struct hshmfs *fs_new(void)
 
 	assert_non_null(fs);
 	assert_int_equal(hnode_table_init(fs), 0);
-	fs->root = hnode_new(fs, S_IFDIR | 01777, 0, 0);
+	fs->root = hnode_new_root(fs, 01777, 0, 0);
 	assert_non_null(fs->root);
 	assert_int_equal(fs->root->ino, FUSE_ROOT_ID);
 	fs->cfg.backend = HSHM_POSIX_SHM_MMAP;
