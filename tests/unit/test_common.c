@@ -14,18 +14,13 @@
 #include <cmocka.h>
 
 #include "backend_i.h"
+#include "fixture.h"
 #include "hshm/backend.h"
 #include "wrap.h"
 
 #define MIB (UINT64_C(1) << 20)
 
 /* ---- byte-level page building (explicit offsets, not the struct) ---- */
-
-static void put_le(unsigned char *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
 
 static void put32(unsigned char *page, size_t off, uint32_t v)
 {

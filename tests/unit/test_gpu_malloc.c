@@ -6,7 +6,6 @@
  * through hshm_image_pread() (device to host copies); expected header bytes
  * come from the offsets in shared/reference/hshm-format.md.
  */
-#include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "hshm/backend.h"
 #include "wrap.h"
 
@@ -30,70 +30,12 @@
 #define H HSHM_IPC_HANDLE_SIZE
 #define BS (MIB + 8192) /* backend_size of a 1 MiB region */
 
-struct fx {
-	char dir[64];
-	struct hshm_ctx ctx;
-	int logs;
-};
-
-static void capture(void *arg, int level, const char *msg)
-{
-	((struct fx *)arg)->logs++;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	unsetenv("HSHM_GPU_DOUBLE_DEVICES");
-	strcpy(f->dir, "/dev/shm/hshm-gm-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	hshm_ctx_init(&f->ctx);
-	if (hshm_ctx_open_dir(&f->ctx, f->dir))
-		return -1;
-	f->ctx.gpu = hshm_gpu_double();
-	f->ctx.log = capture;
-	f->ctx.log_arg = f;
-	*state = f;
-	return 0;
+	return fixture_setup_gpu(state, "hshm-gm");
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	struct dirent *e;
-	DIR *d = opendir(f->dir);
-
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	hshm_ctx_fini(&f->ctx);
-	free(f);
-	return 0;
-}
-
-static uint64_t le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static void make(struct fx *f, struct hshm_backend *b, uint64_t size)
+static void make(struct fixture *f, struct hshm_backend *b, uint64_t size)
 {
 	struct hshm_init_args a = { .id = { 7, 9 }, .size = size, .device = 0 };
 
@@ -113,14 +55,15 @@ static void expect_pages(struct hshm_backend *b, uint64_t data_size)
 	unsigned char p[2 * PAGE], h[H];
 
 	assert_int_equal(hshm_image_pread(b, p, sizeof(p), 0), sizeof(p));
-	assert_int_equal(le(p + 0, 4), 7);
-	assert_int_equal(le(p + 4, 4), 9);
-	assert_int_equal(le(p + 8, 8), 0);
-	assert_int_equal(le(p + 16, 8), data_size + 8192); /* backend_size */
-	assert_int_equal(le(p + 24, 8), data_size);        /* data_capacity */
-	assert_int_equal(le(p + 32, 4), 0);                /* data_id */
-	assert_int_equal(le(p + 36, 4), 0);
-	assert_int_equal(le(p + 40, 8), 4096);             /* priv_header_off */
+	assert_int_equal(get_le(p + 0, 4), 7);
+	assert_int_equal(get_le(p + 4, 4), 9);
+	assert_int_equal(get_le(p + 8, 8), 0);
+	/* backend_size */
+	assert_int_equal(get_le(p + 16, 8), data_size + 8192);
+	assert_int_equal(get_le(p + 24, 8), data_size); /* data_capacity */
+	assert_int_equal(get_le(p + 32, 4), 0);         /* data_id */
+	assert_int_equal(get_le(p + 36, 4), 0);
+	assert_int_equal(get_le(p + 40, 8), 4096); /* priv_header_off */
 	assert_memory_equal(p + 48, zero, PAGE - 48);
 	assert_int_equal(hshm_gpu_malloc_ipc_handle(b, h), 0);
 	assert_memory_equal(p + PAGE, h, H); /* GpuMallocPrivateHeader */
@@ -129,7 +72,7 @@ static void expect_pages(struct hshm_backend *b, uint64_t data_size)
 
 static void double_gpu_malloc_layout(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 
 	make(f, &b, 1000); /* data raised to 1 MiB */
@@ -149,7 +92,7 @@ static void double_gpu_malloc_layout(void **state)
 
 static void double_gpu_malloc_data_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	unsigned char in[10000], out[10000];
 	struct hshm_backend b;
 
@@ -173,7 +116,7 @@ static void double_gpu_malloc_data_round_trip(void **state)
 }
 
 /* Child: attach with the handle, check, write back; exit code = failed step. */
-static int child_attach(struct fx *f, const uint8_t h[H])
+static int child_attach(struct fixture *f, const uint8_t h[H])
 {
 	unsigned char want[4096], buf[4096];
 	uint8_t h2[H];
@@ -200,18 +143,9 @@ static int child_attach(struct fx *f, const uint8_t h[H])
 	return 0;
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 static void double_gpu_malloc_child_attaches_by_handle(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	unsigned char pat[4096], buf[4096];
 	struct hshm_backend b;
 	uint8_t h[H];
@@ -236,7 +170,7 @@ static void double_gpu_malloc_child_attaches_by_handle(void **state)
 
 static void double_gpu_malloc_creator_own_handle_einval(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b, c;
 	uint8_t h[H];
 
@@ -260,27 +194,20 @@ static bool cleared(const struct hshm_backend *c)
 }
 
 /*
- * Write @v (@n bytes) at @off of a fresh region's device header, then a
- * child attaching with @trusted as backend_size must get @err, one log line
- * and a cleared view.  Should the attach succeed anyway, the child reads
- * where the header says the region ends (out of bounds if it lied).
+ * A child attaching with @h and @trusted as backend_size must get @err, one
+ * log line and a cleared view.  Should the attach succeed anyway, the child
+ * reads 64 bytes at @probe, or where the header says the region ends when
+ * @probe is 0 (out of bounds if the header lied).
  */
-static void attach_case(struct fx *f, int off, uint64_t v, int n,
-			uint64_t trusted, int err)
+static void child_attach_refused(struct fixture *f, const uint8_t h[H],
+				 uint64_t trusted, int err, uint64_t probe)
 {
-	struct hshm_backend b;
-	unsigned char bytes[8];
-	uint8_t h[H];
-	pid_t pid;
+	pid_t pid = fork();
 
-	make(f, &b, MIB);
-	put_le(bytes, v, n);
-	assert_int_equal(hshm_image_pwrite(&b, bytes, n, off), n);
-	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct hshm_backend c;
+		char buf[64];
 		int r;
 
 		signal(SIGSEGV, SIG_DFL); /* die, not cmocka's handler */
@@ -288,26 +215,44 @@ static void attach_case(struct fx *f, int off, uint64_t v, int n,
 		f->logs = 0;
 		r = hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, trusted);
 		if (r == 0) {
-			char buf[64];
-
-			hshm_image_pread(&c, buf, sizeof(buf),
-					 hshm_backend_size(&c) - sizeof(buf));
+			if (!probe)
+				probe = hshm_backend_size(&c) - sizeof(buf);
+			hshm_image_pread(&c, buf, sizeof(buf), probe);
 			_exit(2);
 		}
 		_exit(r == err && f->logs == 1 && cleared(&c) ? 0 : 1);
 	}
 	assert_int_equal(wait_child(pid), 0);
+}
+
+/*
+ * Write @v (@n bytes) at @off of a fresh region's device header, then a
+ * child attaching with @trusted as backend_size must get @err, one log line
+ * and a cleared view.
+ */
+static void attach_case(struct fixture *f, int off, uint64_t v, int n,
+			uint64_t trusted, int err)
+{
+	struct hshm_backend b;
+	unsigned char bytes[8];
+	uint8_t h[H];
+
+	make(f, &b, MIB);
+	put_le(bytes, v, n);
+	assert_int_equal(hshm_image_pwrite(&b, bytes, n, off), n);
+	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
+	child_attach_refused(f, h, trusted, err, 0);
 	hshm_shm_destroy(&b);
 }
 
-static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
+static void corrupt_case(struct fixture *f, int off, uint64_t v, int n, int err)
 {
 	attach_case(f, off, v, n, BS, err);
 }
 
 static void double_gpu_malloc_corrupt_header_ebadmsg(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	corrupt_case(f, 40, 8192, 8, -EBADMSG);      /* priv_header_off */
 	corrupt_case(f, 24, MIB - 4096, 8, -EBADMSG); /* data_capacity */
@@ -324,43 +269,26 @@ static void double_gpu_malloc_corrupt_header_ebadmsg(void **state)
  */
 static void double_gpu_malloc_forged_size_ebadmsg(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	const uint64_t gib = UINT64_C(1) << 30;
 	struct hshm_backend b;
 	unsigned char bytes[16];
 	uint8_t h[H];
-	pid_t pid;
 
 	make(f, &b, MIB);
 	put_le(bytes, BS + gib, 8);
 	put_le(bytes + 8, MIB + gib, 8);
 	assert_int_equal(hshm_image_pwrite(&b, bytes, 16, 16), 16);
 	assert_int_equal(hshm_gpu_malloc_ipc_handle(&b, h), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct hshm_backend c;
-		char buf[64];
-		int r;
-
-		signal(SIGSEGV, SIG_DFL); /* die, not cmocka's handler */
-		signal(SIGBUS, SIG_DFL);
-		f->logs = 0;
-		r = hshm_gpu_malloc_attach_ipc(&c, &f->ctx, h, 0, BS);
-		if (r == 0) { /* the old behaviour: this reads past the end */
-			hshm_image_pread(&c, buf, sizeof(buf), BS + gib / 2);
-			_exit(2);
-		}
-		_exit(r == -EBADMSG && f->logs == 1 && cleared(&c) ? 0 : 1);
-	}
-	assert_int_equal(wait_child(pid), 0);
+	/* accepted, the old behaviour: this reads past the end */
+	child_attach_refused(f, h, BS, -EBADMSG, BS + gib / 2);
 	hshm_shm_destroy(&b);
 }
 
 /* A trusted size the header does not agree with, or one out of range. */
 static void double_gpu_malloc_attach_ipc_size_checked(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend c;
 	uint8_t h[H] = { 1 };
 
@@ -383,7 +311,7 @@ static void double_gpu_malloc_attach_ipc_size_checked(void **state)
 /* Every failed attach logs one line and leaves the view detached. */
 static void double_gpu_malloc_attach_ipc_failure_clears(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b, c;
 	uint8_t h[H];
 
@@ -416,7 +344,7 @@ static void double_gpu_malloc_attach_ipc_failure_clears(void **state)
 
 static void double_gpu_malloc_resize_preserves_data(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	unsigned char in[8192], out[8192];
 	struct hshm_backend b;
 	uint8_t h0[H], h1[H];
@@ -467,7 +395,7 @@ static int failing_free(int device, void *dptr)
  */
 static void double_gpu_malloc_resize_keeps_metadata_pages(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_gpu_runtime rt = *hshm_gpu_double();
 	unsigned char out[8];
 	struct hshm_backend b;
@@ -493,7 +421,7 @@ static void double_gpu_malloc_resize_keeps_metadata_pages(void **state)
 
 static void double_gpu_malloc_attach_by_url_eopnotsupp(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend c;
 
 	assert_int_equal(hshm_shm_attach(&c, &f->ctx, HSHM_GPU_MALLOC, "/x"),
@@ -504,7 +432,7 @@ static void double_gpu_malloc_attach_by_url_eopnotsupp(void **state)
 
 static void double_gpu_malloc_no_runtime_eopnotsupp(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB };
 	struct hshm_backend b;
 	uint8_t h[H] = { 0 };
@@ -518,7 +446,7 @@ static void double_gpu_malloc_no_runtime_eopnotsupp(void **state)
 
 static void double_gpu_malloc_device_out_of_range_enodev(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB, .device = 1 };
 	struct hshm_backend b;
 
@@ -530,7 +458,7 @@ static void double_gpu_malloc_device_out_of_range_enodev(void **state)
 
 static void double_gpu_malloc_handle_of_other_kind_einval(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB, .url = "/o" };
 	struct hshm_backend b;
 	uint8_t h[H];
@@ -544,7 +472,7 @@ static void double_gpu_malloc_handle_of_other_kind_einval(void **state)
 /* The double's memfd/mmap failing: the errno comes through, one log line. */
 static void double_gpu_malloc_alloc_failure_errno(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB };
 	struct hshm_backend b;
 
@@ -562,7 +490,7 @@ static void double_gpu_malloc_alloc_failure_errno(void **state)
 
 static void double_gpu_malloc_failed_resize_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	unsigned char out[4];
 	struct hshm_backend b;
 	uint8_t h0[H], h1[H];
@@ -585,7 +513,7 @@ static void double_gpu_malloc_failed_resize_changes_nothing(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(double_gpu_malloc_layout),
 		T(double_gpu_malloc_data_round_trip),

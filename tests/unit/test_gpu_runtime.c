@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "hshm/gpu.h"
 #include "hshm_config.h"
 
@@ -288,15 +288,6 @@ static int child_ipc(const uint8_t h[64])
 	if (dbl()->ipc_close(0, o) != 0)
 		return 15;
 	return 0;
-}
-
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
 }
 
 static void double_ipc_roundtrip_cross_process(void **state)

@@ -6,10 +6,8 @@
  * bytes are built from the offsets in shared/reference/hshm-format.md, not
  * from struct hshm_backend_header.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,86 +21,25 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "hshm/backend.h"
 #include "wrap.h"
+#include "yield_hook.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define PAGE 4096
 
-struct fx {
-	char dir[64];
-	struct hshm_ctx ctx;
-	int logs;
-	char last[512];
-};
-
-static void capture(void *arg, int level, const char *msg)
-{
-	struct fx *f = arg;
-
-	f->logs++;
-	snprintf(f->last, sizeof(f->last), "%s", msg);
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	unsetenv("HSHM_GPU_DOUBLE_DEVICES");
-	strcpy(f->dir, "/dev/shm/hshm-gsm-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	hshm_ctx_init(&f->ctx);
-	if (hshm_ctx_open_dir(&f->ctx, f->dir))
-		return -1;
-	f->ctx.gpu = hshm_gpu_double();
-	f->ctx.log = capture;
-	f->ctx.log_arg = f;
-	*state = f;
-	return 0;
+	return fixture_setup_gpu(state, "hshm-gsm");
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	struct dirent *e;
-	DIR *d = opendir(f->dir);
-
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	hshm_ctx_fini(&f->ctx);
-	free(f);
-	unsetenv("HSHM_GPU_DOUBLE_DEVICES");
-	return 0;
-}
-
-static uint64_t le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static int obj_open(struct fx *f, const char *name, int flags)
+static int obj_open(struct fixture *f, const char *name, int flags)
 {
 	return openat(f->ctx.shm_dirfd, name, flags | O_CLOEXEC, 0600);
 }
 
-static uint64_t obj_size(struct fx *f, const char *name)
+static uint64_t obj_size(struct fixture *f, const char *name)
 {
 	struct stat st;
 
@@ -110,14 +47,14 @@ static uint64_t obj_size(struct fx *f, const char *name)
 	return (uint64_t)st.st_size;
 }
 
-static bool obj_exists(struct fx *f, const char *name)
+static bool obj_exists(struct fixture *f, const char *name)
 {
 	return faccessat(f->ctx.shm_dirfd, name, F_OK, 0) == 0;
 }
 
 /* pread @n bytes at @off of the object file, as another reader would. */
-static void obj_read(struct fx *f, const char *name, void *buf, size_t n,
-		     off_t off)
+static void obj_read(struct fixture *f, const char *name, void *buf,
+		     size_t n, off_t off)
 {
 	int fd = obj_open(f, name, O_RDONLY);
 
@@ -126,8 +63,8 @@ static void obj_read(struct fx *f, const char *name, void *buf, size_t n,
 	close(fd);
 }
 
-static void make(struct fx *f, struct hshm_backend *b, const char *url,
-		 uint64_t size, int device)
+static void make(struct fixture *f, struct hshm_backend *b,
+		 const char *url, uint64_t size, int device)
 {
 	struct hshm_init_args a = { .id = { 7, 9 }, .size = size, .url = url,
 				    .device = device };
@@ -140,20 +77,20 @@ static void expect_header(const unsigned char *p, uint64_t bs, int device)
 {
 	static const unsigned char zero[PAGE];
 
-	assert_int_equal(le(p + 0, 4), 7);       /* id.major */
-	assert_int_equal(le(p + 4, 4), 9);       /* id.minor */
-	assert_int_equal(le(p + 8, 8), 0);       /* flags: never stored */
-	assert_int_equal(le(p + 16, 8), bs);     /* backend_size */
-	assert_int_equal(le(p + 24, 8), bs - 8192); /* data_capacity */
-	assert_int_equal(le(p + 32, 4), (uint32_t)device); /* data_id */
-	assert_int_equal(le(p + 36, 4), 0);      /* padding */
-	assert_int_equal(le(p + 40, 8), 8192);   /* priv_header_off */
+	assert_int_equal(get_le(p + 0, 4), 7);   /* id.major */
+	assert_int_equal(get_le(p + 4, 4), 9);   /* id.minor */
+	assert_int_equal(get_le(p + 8, 8), 0);   /* flags: never stored */
+	assert_int_equal(get_le(p + 16, 8), bs); /* backend_size */
+	assert_int_equal(get_le(p + 24, 8), bs - 8192); /* data_capacity */
+	assert_int_equal(get_le(p + 32, 4), (uint32_t)device); /* data_id */
+	assert_int_equal(get_le(p + 36, 4), 0);    /* padding */
+	assert_int_equal(get_le(p + 40, 8), 8192); /* priv_header_off */
 	assert_memory_equal(p + 48, zero, PAGE - 48);
 }
 
 static void double_gpu_shm_init_header_bytes(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	unsigned char page[PAGE], got[16];
 	size_t spare_len;
@@ -185,7 +122,7 @@ static void double_gpu_shm_init_header_bytes(void **state)
 
 static void double_gpu_shm_data_id_is_device(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 2 }, .size = MIB, .url = "/d3",
 				    .device = 3 };
 	struct hshm_backend b;
@@ -205,7 +142,7 @@ static void double_gpu_shm_data_id_is_device(void **state)
 }
 
 /* Child: attach by URL, check what the parent wrote, write back. */
-static int child_attach(struct fx *f)
+static int child_attach(struct fixture *f)
 {
 	struct hshm_backend c;
 	char want[256];
@@ -226,10 +163,9 @@ static int child_attach(struct fx *f)
 
 static void double_gpu_shm_child_attaches_by_url(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	char want[256];
-	int status;
 	pid_t pid;
 
 	make(f, &b, "/shared", 2 * MIB, 0);
@@ -238,9 +174,7 @@ static void double_gpu_shm_child_attaches_by_url(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(child_attach(f));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(wait_child(pid), 0);
 	memset(want, 0x22, sizeof(want));
 	assert_memory_equal(hshm_data(&b) + MIB, want, sizeof(want));
 	assert_int_equal(hshm_shm_destroy(&b), 0);
@@ -248,7 +182,7 @@ static void double_gpu_shm_child_attaches_by_url(void **state)
 
 static void double_gpu_shm_attach_fd_keeps_callers_fd(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b, c;
 	int fd;
 
@@ -269,7 +203,7 @@ static void double_gpu_shm_attach_fd_keeps_callers_fd(void **state)
 }
 
 /* Attach to "name" expecting @err and exactly one log line. */
-static void attach_fails(struct fx *f, const char *url, int err)
+static void attach_fails(struct fixture *f, const char *url, int err)
 {
 	struct hshm_backend c = { .fd = -1 };
 
@@ -282,7 +216,7 @@ static void attach_fails(struct fx *f, const char *url, int err)
 
 static void double_gpu_shm_truncated_object_no_sigbus(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	int fd;
 
@@ -303,7 +237,8 @@ static void double_gpu_shm_truncated_object_no_sigbus(void **state)
 }
 
 /* Write a 1 MiB object whose header page is @page. */
-static void write_obj(struct fx *f, const char *name, const unsigned char *page)
+static void write_obj(struct fixture *f, const char *name,
+		      const unsigned char *page)
 {
 	int fd = obj_open(f, name, O_RDWR | O_CREAT | O_TRUNC);
 
@@ -325,7 +260,7 @@ static void ref_header(unsigned char *p)
 	put_le(p + 40, 8192, 8);
 }
 
-static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
+static void corrupt_case(struct fixture *f, int off, uint64_t v, int n, int err)
 {
 	unsigned char p[PAGE];
 
@@ -337,7 +272,7 @@ static void corrupt_case(struct fx *f, int off, uint64_t v, int n, int err)
 
 static void double_gpu_shm_corrupt_header_errno(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend c;
 	unsigned char p[PAGE];
 
@@ -379,7 +314,7 @@ static int scribble_unregister(int device, void *p)
 
 static void double_gpu_shm_attach_uses_validated_data_id(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_gpu_runtime rt = *hshm_gpu_double();
 	struct hshm_backend a, b;
 
@@ -401,7 +336,7 @@ static void double_gpu_shm_attach_uses_validated_data_id(void **state)
 /* Destroy removes the name only while it still names its own object. */
 static void double_gpu_shm_destroy_spares_replacement(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, c;
 
 	make(f, &a, "/r", MIB, 0);
@@ -418,7 +353,7 @@ static void double_gpu_shm_destroy_spares_replacement(void **state)
 
 static void double_gpu_shm_no_runtime_eopnotsupp(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB, .url = "/n" };
 	struct hshm_backend b;
 
@@ -433,7 +368,7 @@ static void double_gpu_shm_no_runtime_eopnotsupp(void **state)
 
 static void double_gpu_shm_name_in_use_eexist(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB, .url = "/x" };
 	struct hshm_backend b, c;
 
@@ -455,7 +390,7 @@ static void fill(char *p, size_t n, unsigned seed)
 
 static void double_gpu_shm_resize_preserves_data(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	unsigned char page[PAGE];
 	char want[8192];
@@ -491,7 +426,7 @@ static void double_gpu_shm_resize_preserves_data(void **state)
 
 static void double_gpu_shm_refresh_follows_resize(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b, c;
 
 	make(f, &b, "/rf", MIB, 0);
@@ -509,40 +444,12 @@ static void double_gpu_shm_refresh_follows_resize(void **state)
 	hshm_shm_destroy(&b);
 }
 
-/*
- * This program's sched_yield() replaces libc's for the library linked in:
- * refresh yields between attempts, and the hook plays the other process
- * finishing its resize right then.
- */
-static void (*yield_hook)(void);
-static int yields;
-
-int sched_yield(void)
-{
-	yields++;
-	if (yield_hook)
-		yield_hook();
-	return 0;
-}
-
-static int grow_fd = -1;
-
-/* The resizing process writes the header for the size it already set. */
-static void finish_grow(void)
-{
-	unsigned char v[16];
-
-	put_le(v, 4 * MIB, 8);
-	put_le(v + 8, 4 * MIB - 2 * PAGE, 8);
-	assert_int_equal(pwrite(grow_fd, v, sizeof(v), 16), sizeof(v));
-	yield_hook = NULL;
-}
-
 /* Refresh while another process is mid-grow: retried, not an error. */
 static void double_gpu_shm_refresh_mid_grow(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
+	int grow_fd;
 
 	make(f, &a, "/r", MIB, 0);
 	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_GPU_SHM_MMAP, "/r"),
@@ -550,7 +457,8 @@ static void double_gpu_shm_refresh_mid_grow(void **state)
 	grow_fd = obj_open(f, "r", O_RDWR);
 	assert_true(grow_fd >= 0);
 	assert_int_equal(ftruncate(grow_fd, 4 * MIB), 0); /* header not yet */
-	yield_hook = finish_grow;
+	/* the resizing process writes the header for the size it already set */
+	yield_finish_grow(grow_fd, 4 * MIB, 4 * MIB - 2 * PAGE);
 	yields = 0;
 	f->logs = 0;
 	assert_int_equal(hshm_shm_refresh(&b), 0);
@@ -571,7 +479,7 @@ static void double_gpu_shm_refresh_mid_grow(void **state)
 
 static void double_gpu_shm_pread_pwrite_clamped(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	char buf[64];
 
@@ -581,13 +489,15 @@ static void double_gpu_shm_pread_pwrite_clamped(void **state)
 	assert_memory_equal(buf, "abc", 3);
 	assert_int_equal(hshm_image_pread(&b, buf, sizeof(buf), MIB), 0);
 	assert_int_equal(hshm_image_pread(&b, buf, 8, 16), 8);
-	assert_int_equal(le((unsigned char *)buf, 8), MIB); /* backend_size */
+	/* backend_size */
+	assert_int_equal(get_le((unsigned char *)buf, 8), MIB);
 	hshm_shm_destroy(&b);
 	assert_int_equal(hshm_shm_detach(&b), 0); /* idempotent */
 }
 
 /* Init failing at @fn after @after calls: -@err, one log line, no object. */
-static void init_fails_at(struct fx *f, enum wrap_fn fn, int after, int err)
+static void init_fails_at(struct fixture *f, enum wrap_fn fn, int after,
+			  int err)
 {
 	struct hshm_init_args a = { .id = { 1, 1 }, .size = MIB, .url = "/w" };
 	struct hshm_backend b;
@@ -603,7 +513,7 @@ static void init_fails_at(struct fx *f, enum wrap_fn fn, int after, int err)
 
 static void double_gpu_shm_init_failures_leave_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	init_fails_at(f, WRAP_FALLOCATE, 0, ENOSPC); /* full tmpfs */
 	init_fails_at(f, WRAP_MMAP, 0, ENOMEM);      /* private page */
@@ -613,7 +523,7 @@ static void double_gpu_shm_init_failures_leave_nothing(void **state)
 
 static void double_gpu_shm_failed_grow_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	unsigned char page[PAGE];
 
@@ -635,7 +545,7 @@ static void double_gpu_shm_failed_grow_changes_nothing(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(double_gpu_shm_init_header_bytes),
 		T(double_gpu_shm_data_id_is_device),

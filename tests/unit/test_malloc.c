@@ -15,54 +15,17 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "hshm/backend.h"
 #include "wrap.h"
 
 #define MIB (UINT64_C(1) << 20)
 
-static void quiet(void *arg, int level, const char *msg)
-{
-	(*(int *)arg)++;
-}
-
-struct fx {
-	struct hshm_ctx ctx;
-	int log_lines;
-};
-
-static void fx_init(struct fx *f)
-{
-	hshm_ctx_init(&f->ctx);
-	f->log_lines = 0;
-	f->ctx.log = quiet;
-	f->ctx.log_arg = &f->log_lines;
-	wrap_reset();
-}
-
-static int make(struct fx *f, struct hshm_backend *b, uint64_t size)
+static int make(struct fixture *f, struct hshm_backend *b, uint64_t size)
 {
 	struct hshm_init_args a = { .id = { 1, 2 }, .size = size };
 
 	return hshm_shm_init(b, &f->ctx, HSHM_MALLOC, &a);
-}
-
-static uint64_t rd(int fd, off_t off, unsigned n)
-{
-	unsigned char b[8] = { 0 };
-	uint64_t v = 0;
-
-	assert_int_equal(pread(fd, b, n, off), n);
-	while (n--)
-		v = v << 8 | b[n];
-	return v;
-}
-
-static uint64_t fsize(int fd)
-{
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	return (uint64_t)st.st_size;
 }
 
 static int open_fds(void)
@@ -80,13 +43,13 @@ static int open_fds(void)
 static void test_layout(void **state)
 {
 	struct hshm_backend b;
-	struct fx f;
+	struct fixture f;
 	size_t len = 1;
 	char link[64], target[256];
 	ssize_t n;
 	int fd;
 
-	fx_init(&f);
+	fixture_init(&f);
 	assert_int_equal(make(&f, &b, 1), 0); /* raised to 1 MiB */
 	fd = hshm_backend_fd(&b);
 	assert_true(fd >= 0);
@@ -96,15 +59,15 @@ static void test_layout(void **state)
 	assert_true(n > 0);
 	target[n] = '\0';
 	assert_non_null(strstr(target, "memfd:hshm-malloc"));
-	assert_int_equal(fsize(fd), MIB);
-	assert_int_equal(rd(fd, 0, 4), 1);
-	assert_int_equal(rd(fd, 4, 4), 2);
-	assert_int_equal(rd(fd, 8, 8), 0);
-	assert_int_equal(rd(fd, 16, 8), MIB);
-	assert_int_equal(rd(fd, 24, 8), MIB - 12288);
-	assert_int_equal(rd(fd, 32, 4), 0xffffffffu);
-	assert_int_equal(rd(fd, 36, 4), 0);
-	assert_int_equal(rd(fd, 40, 8), 8192);
+	assert_int_equal(fd_size(fd), MIB);
+	assert_int_equal(pread_le(fd, 0, 4), 1);
+	assert_int_equal(pread_le(fd, 4, 4), 2);
+	assert_int_equal(pread_le(fd, 8, 8), 0);
+	assert_int_equal(pread_le(fd, 16, 8), MIB);
+	assert_int_equal(pread_le(fd, 24, 8), MIB - 12288);
+	assert_int_equal(pread_le(fd, 32, 4), 0xffffffffu);
+	assert_int_equal(pread_le(fd, 36, 4), 0);
+	assert_int_equal(pread_le(fd, 40, 8), 8192);
 	assert_int_equal(hshm_image_size(&b), MIB);
 	assert_int_equal(hshm_data_offset(&b), 12288);
 	assert_ptr_equal(hshm_data(&b), hshm_region(&b) + 12288);
@@ -117,31 +80,31 @@ static void test_layout(void **state)
 	assert_int_equal(len, 0);
 	assert_false(hshm_malloc_ops.shared);
 	memcpy(hshm_data(&b), "xyz", 3);
-	assert_int_equal(rd(fd, 12288, 3), 0x7a7978);
+	assert_int_equal(pread_le(fd, 12288, 3), 0x7a7978);
 	assert_int_equal(hshm_shm_destroy(&b), 0);
 	assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed */
-	assert_int_equal(f.log_lines, 0);
+	assert_int_equal(f.logs, 0);
 }
 
 static void test_attach_url(void **state)
 {
 	struct hshm_backend b;
-	struct fx f;
+	struct fixture f;
 
-	fx_init(&f);
+	fixture_init(&f);
 	assert_int_equal(hshm_shm_attach(&b, &f.ctx, HSHM_MALLOC, "/x"),
 			 -EOPNOTSUPP);
-	assert_int_equal(f.log_lines, 1);
+	assert_int_equal(f.logs, 1);
 	assert_null(b.ops);
 }
 
 static void test_attach_fd(void **state)
 {
 	struct hshm_backend a, b;
-	struct fx f;
+	struct fixture f;
 	int other;
 
-	fx_init(&f);
+	fixture_init(&f);
 	assert_int_equal(make(&f, &a, 2 * MIB), 0);
 	assert_int_equal(hshm_shm_attach_fd(&b, &f.ctx, HSHM_MALLOC,
 					    hshm_backend_fd(&a), NULL), 0);
@@ -168,22 +131,22 @@ static void test_attach_fd(void **state)
 static void test_resize(void **state)
 {
 	struct hshm_backend b;
-	struct fx f;
+	struct fixture f;
 	int fd;
 
-	fx_init(&f);
+	fixture_init(&f);
 	assert_int_equal(make(&f, &b, MIB), 0);
 	fd = hshm_backend_fd(&b);
 	memcpy(hshm_data(&b), "data", 4);
 	assert_int_equal(hshm_shm_resize(&b, 3 * MIB + 5), 0);
-	assert_int_equal(fsize(fd), 3 * MIB + 5);
-	assert_int_equal(rd(fd, 16, 8), 3 * MIB + 5);
-	assert_int_equal(rd(fd, 24, 8), 3 * MIB + 5 - 12288);
+	assert_int_equal(fd_size(fd), 3 * MIB + 5);
+	assert_int_equal(pread_le(fd, 16, 8), 3 * MIB + 5);
+	assert_int_equal(pread_le(fd, 24, 8), 3 * MIB + 5 - 12288);
 	assert_memory_equal(hshm_data(&b), "data", 4);
 	assert_ptr_equal(b.priv_header, hshm_region(&b) + 4096);
 	assert_int_equal(hshm_shm_resize(&b, 12288), 0);
 	assert_int_equal(hshm_data_capacity(&b), 0);
-	assert_int_equal(rd(fd, 16, 8), 12288);
+	assert_int_equal(pread_le(fd, 16, 8), 12288);
 	assert_int_equal(hshm_shm_resize(&b, 12287), -EINVAL);
 	assert_int_equal(hshm_shm_refresh(&b), 0);
 	assert_int_equal(hshm_image_size(&b), 12288);
@@ -202,17 +165,17 @@ static void test_inject(void **state)
 		{ WRAP_MMAP, ENOMEM },
 	};
 	struct hshm_backend b;
-	struct fx f;
+	struct fixture f;
 	int fds;
 
-	fx_init(&f);
+	fixture_init(&f);
 	fds = open_fds();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		wrap_reset();
-		f.log_lines = 0;
+		f.logs = 0;
 		wrap_fail(cases[i].fn, 0, cases[i].err);
 		assert_int_equal(make(&f, &b, MIB), -cases[i].err);
-		assert_int_equal(f.log_lines, 1);
+		assert_int_equal(f.logs, 1);
 		assert_int_equal(open_fds(), fds);
 		assert_null(b.ops);
 	}
@@ -220,7 +183,7 @@ static void test_inject(void **state)
 	assert_int_equal(make(&f, &b, MIB), 0);
 	wrap_fail(WRAP_FALLOCATE, 0, ENOSPC);
 	assert_int_equal(hshm_shm_resize(&b, 64 * MIB), -ENOSPC);
-	assert_int_equal(fsize(hshm_backend_fd(&b)), MIB);
+	assert_int_equal(fd_size(hshm_backend_fd(&b)), MIB);
 	assert_int_equal(hshm_backend_size(&b), MIB);
 	hshm_shm_destroy(&b);
 	assert_int_equal(open_fds(), fds);

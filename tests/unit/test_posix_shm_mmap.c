@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_posix_shm_mmap.c: PosixShmMmap on a private directory under /dev/shm. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,80 +16,20 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "hshm/backend.h"
 #include "wrap.h"
+#include "yield_hook.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define URL "/region"
 
-struct fx {
-	char dir[64];
-	struct hshm_ctx ctx;
-	int log_lines;
-	char last[512];
-};
-
-static void capture(void *arg, int level, const char *msg)
-{
-	struct fx *f = arg;
-
-	f->log_lines++;
-	snprintf(f->last, sizeof(f->last), "%s", msg);
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/dev/shm/hshm-ut-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	hshm_ctx_init(&f->ctx);
-	f->ctx.log = capture;
-	f->ctx.log_arg = f;
-	if (hshm_ctx_open_dir(&f->ctx, f->dir))
-		return -1;
-	wrap_reset();
-	*state = f;
-	return 0;
+	return fixture_setup(state, "hshm-ut");
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	struct dirent *e;
-	DIR *d;
-
-	wrap_reset();
-	d = fdopendir(dup(f->ctx.shm_dirfd));
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(f->ctx.shm_dirfd, e->d_name, 0);
-	if (d)
-		closedir(d);
-	hshm_ctx_fini(&f->ctx);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-static int entries(struct fx *f)
-{
-	DIR *d = fdopendir(dup(f->ctx.shm_dirfd));
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	rewinddir(d);
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return n;
-}
-
-static int obj_fd(struct fx *f, const char *url)
+static int obj_fd(struct fixture *f, const char *url)
 {
 	int fd = openat(f->ctx.shm_dirfd, url + 1, O_RDWR | O_CLOEXEC);
 
@@ -99,36 +37,8 @@ static int obj_fd(struct fx *f, const char *url)
 	return fd;
 }
 
-static uint64_t rd(int fd, off_t off, unsigned n)
-{
-	unsigned char b[8] = { 0 };
-	uint64_t v = 0;
-
-	assert_int_equal(pread(fd, b, n, off), n);
-	while (n--)
-		v = v << 8 | b[n];
-	return v;
-}
-
-static void wr(int fd, off_t off, uint64_t v, unsigned n)
-{
-	unsigned char b[8];
-
-	for (unsigned i = 0; i < n; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	assert_int_equal(pwrite(fd, b, n, off), n);
-}
-
-static uint64_t fsize(int fd)
-{
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	return (uint64_t)st.st_size;
-}
-
-static int make(struct fx *f, struct hshm_backend *b, const char *url,
-		uint64_t size)
+static int make(struct fixture *f, struct hshm_backend *b,
+		const char *url, uint64_t size)
 {
 	struct hshm_init_args a = {
 		.id = { 7, 9 }, .size = size, .url = url, .device = 0,
@@ -141,7 +51,7 @@ static int make(struct fx *f, struct hshm_backend *b, const char *url,
 
 static void test_init_layout(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	unsigned char page[4096];
 	struct hshm_backend b;
 	struct stat st;
@@ -153,14 +63,14 @@ static void test_init_layout(void **state)
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_size, MIB + 4096);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(rd(fd, 0, 4), 7);
-	assert_int_equal(rd(fd, 4, 4), 9);
-	assert_int_equal(rd(fd, 8, 8), 0);
-	assert_int_equal(rd(fd, 16, 8), MIB);
-	assert_int_equal(rd(fd, 24, 8), MIB - 8192);
-	assert_int_equal(rd(fd, 32, 4), 0xffffffffu);
-	assert_int_equal(rd(fd, 36, 4), 0);
-	assert_int_equal(rd(fd, 40, 8), 8192);
+	assert_int_equal(pread_le(fd, 0, 4), 7);
+	assert_int_equal(pread_le(fd, 4, 4), 9);
+	assert_int_equal(pread_le(fd, 8, 8), 0);
+	assert_int_equal(pread_le(fd, 16, 8), MIB);
+	assert_int_equal(pread_le(fd, 24, 8), MIB - 8192);
+	assert_int_equal(pread_le(fd, 32, 4), 0xffffffffu);
+	assert_int_equal(pread_le(fd, 36, 4), 0);
+	assert_int_equal(pread_le(fd, 40, 8), 8192);
 	assert_int_equal(pread(fd, page, 4096, 0), 4096);
 	for (int i = 48; i < 4096; i++)
 		assert_int_equal(page[i], 0);
@@ -189,16 +99,16 @@ static void test_init_layout(void **state)
 	assert_int_equal(len, 4096);
 	/* data written through the mapping reaches the file at 8192 */
 	memcpy(hshm_data(&b), "abc", 3);
-	assert_int_equal(rd(fd, 8192, 3), 0x636261);
+	assert_int_equal(pread_le(fd, 8192, 3), 0x636261);
 	close(fd);
 	assert_int_equal(hshm_shm_destroy(&b), 0);
-	assert_int_equal(entries(f), 0);
-	assert_int_equal(f->log_lines, 0);
+	assert_int_equal(fixture_entries(f), 0);
+	assert_int_equal(f->logs, 0);
 }
 
 static void test_init_sizes_and_mode(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	struct stat st;
 	int fd;
@@ -217,22 +127,22 @@ static void test_init_sizes_and_mode(void **state)
 	assert_int_equal(hshm_data_capacity(&b), MIB + 100 - 8192);
 	hshm_shm_destroy(&b);
 	assert_int_equal(make(f, &b, URL, UINT64_MAX), -EFBIG);
-	assert_int_equal(entries(f), 0);
+	assert_int_equal(fixture_entries(f), 0);
 }
 
 static void test_init_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	char url[300];
 	struct hshm_backend b, c;
 	struct hshm_init_args a = { .id = HSHM_ID_NULL, .size = MIB,
 				    .url = URL };
 
 	assert_int_equal(make(f, &b, URL, MIB), 0);
-	f->log_lines = 0;
+	f->logs = 0;
 	assert_int_equal(make(f, &c, URL, MIB), -EEXIST);
-	assert_int_equal(f->log_lines, 1);
-	assert_int_equal(entries(f), 1);
+	assert_int_equal(f->logs, 1);
+	assert_int_equal(fixture_entries(f), 1);
 	assert_int_equal(hshm_shm_destroy(&b), 0);
 	assert_int_equal(make(f, &b, "noslash", MIB), -EINVAL);
 	assert_int_equal(make(f, &b, "/a/b", MIB), -EINVAL);
@@ -248,7 +158,7 @@ static void test_init_errors(void **state)
 	assert_int_equal(hshm_shm_destroy(&b), 0);
 	assert_int_equal(hshm_shm_init(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, &a),
 			 -EINVAL);
-	assert_int_equal(entries(f), 0);
+	assert_int_equal(fixture_entries(f), 0);
 }
 
 /* ---- sharing ---- */
@@ -278,9 +188,8 @@ static int child_work(const char *dir)
 
 static void test_fork_attach(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
-	int status;
 	pid_t pid;
 
 	assert_int_equal(make(f, &b, URL, MIB), 0);
@@ -289,9 +198,7 @@ static void test_fork_attach(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(child_work(f->dir));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(wait_child(pid), 0);
 	assert_memory_equal(hshm_data(&b) + 100, "world", 5);
 	assert_int_equal(hshm_data(&b)[200], '!');
 	assert_int_equal(hshm_shm_destroy(&b), 0);
@@ -299,7 +206,7 @@ static void test_fork_attach(void **state)
 
 static void test_owner_flags(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
@@ -319,12 +226,12 @@ static void test_owner_flags(void **state)
 	hshm_shm_detach(&a);
 	assert_int_equal(hshm_shm_detach(&a), 0); /* idempotent */
 	assert_int_equal(hshm_shm_destroy(&b), 0);
-	assert_int_equal(entries(f), 0);
+	assert_int_equal(fixture_entries(f), 0);
 }
 
 static void test_attach_fd(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
 	int fd;
 
@@ -335,7 +242,7 @@ static void test_attach_fd(void **state)
 	assert_string_equal(hshm_backend_url(&b), "");
 	assert_int_not_equal(hshm_backend_fd(&b), fd);
 	assert_int_equal(hshm_shm_destroy(&b), 0); /* no name: detach only */
-	assert_int_equal(entries(f), 1);
+	assert_int_equal(fixture_entries(f), 1);
 	assert_int_equal(hshm_shm_attach_fd(&b, &f->ctx, HSHM_POSIX_SHM_MMAP,
 					    fd, URL), 0);
 	assert_string_equal(hshm_backend_url(&b), URL);
@@ -347,14 +254,14 @@ static void test_attach_fd(void **state)
 
 static void test_destroy_twice(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
 	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
 			 0);
 	assert_int_equal(hshm_shm_destroy(&a), 0);
-	assert_int_equal(entries(f), 0);
+	assert_int_equal(fixture_entries(f), 0);
 	assert_int_equal(hshm_shm_destroy(&b), -ENOENT);
 	assert_null(b.ops);
 	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
@@ -364,44 +271,44 @@ static void test_destroy_twice(void **state)
 /* Destroy removes the name only while it still names its own object. */
 static void test_destroy_spares_replacement(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, c;
 	int fd;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
 	assert_int_equal(unlinkat(f->ctx.shm_dirfd, &URL[1], 0), 0);
 	assert_int_equal(make(f, &c, URL, 2 * MIB), 0); /* another object */
-	f->log_lines = 0;
+	f->logs = 0;
 	assert_int_equal(hshm_shm_destroy(&a), -ENOENT);
-	assert_int_equal(f->log_lines, 1);
+	assert_int_equal(f->logs, 1);
 	assert_null(a.ops);
-	assert_int_equal(entries(f), 1);
+	assert_int_equal(fixture_entries(f), 1);
 	fd = obj_fd(f, URL);
-	assert_int_equal(fsize(fd), 2 * MIB + 4096); /* the replacement */
+	assert_int_equal(fd_size(fd), 2 * MIB + 4096); /* the replacement */
 	close(fd);
 	assert_int_equal(hshm_shm_destroy(&c), 0);
-	assert_int_equal(entries(f), 0);
+	assert_int_equal(fixture_entries(f), 0);
 }
 
 /* ---- validation on attach ---- */
 
-static int attach(struct fx *f)
+static int attach(struct fixture *f)
 {
 	struct hshm_backend b;
 	int err;
 
-	f->log_lines = 0;
+	f->logs = 0;
 	err = hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL);
 	if (!err)
 		hshm_shm_detach(&b);
 	else
-		assert_int_equal(f->log_lines, 1);
+		assert_int_equal(f->logs, 1);
 	return err;
 }
 
 static void test_attach_truncated(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a;
 	int fd;
 
@@ -442,7 +349,7 @@ static void test_attach_corrupt(void **state)
 		{ 40, 0, 8, -EBADMSG },
 		{ 36, 0x12345678, 4, 0 },               /* padding: ignored */
 	};
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a;
 	unsigned char good[48];
 	int fd;
@@ -453,7 +360,7 @@ static void test_attach_corrupt(void **state)
 	assert_int_equal(pread(fd, good, 48, 0), 48);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(pwrite(fd, good, 48, 0), 48);
-		wr(fd, cases[i].off, cases[i].val, cases[i].n);
+		pwrite_le(fd, cases[i].off, cases[i].val, cases[i].n);
 		assert_int_equal(attach(f), cases[i].err);
 	}
 	close(fd);
@@ -461,7 +368,7 @@ static void test_attach_corrupt(void **state)
 
 static void test_attach_v2(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	size_t len = 1;
 	int fd;
@@ -470,12 +377,12 @@ static void test_attach_v2(void **state)
 		    0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, MIB), 0);
-	wr(fd, 0, 5, 4);
-	wr(fd, 4, 6, 4);
-	wr(fd, 16, MIB, 8);
-	wr(fd, 24, MIB - 4096, 8);
-	wr(fd, 32, 0xffffffffu, 4);
-	wr(fd, 4096, 0x2a, 1);
+	pwrite_le(fd, 0, 5, 4);
+	pwrite_le(fd, 4, 6, 4);
+	pwrite_le(fd, 16, MIB, 8);
+	pwrite_le(fd, 24, MIB - 4096, 8);
+	pwrite_le(fd, 32, 0xffffffffu, 4);
+	pwrite_le(fd, 4096, 0x2a, 1);
 	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
 			 0);
 	assert_int_equal(b.layout, HSHM_LAYOUT_V2);
@@ -486,14 +393,14 @@ static void test_attach_v2(void **state)
 	assert_null(hshm_spare(&b, &len));
 	assert_int_equal(len, 0);
 	assert_int_equal(hshm_shm_resize(&b, 2 * MIB), -EOPNOTSUPP);
-	assert_int_equal(fsize(fd), MIB);
+	assert_int_equal(fd_size(fd), MIB);
 	hshm_shm_detach(&b);
 	close(fd);
 }
 
 static void test_attach_not_a_file(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 
 	assert_int_equal(symlinkat("/etc/passwd", f->ctx.shm_dirfd, "link"), 0);
@@ -510,15 +417,15 @@ static void test_attach_not_a_file(void **state)
 /* A pipe is no region: -EINVAL, one line saying so. */
 static void test_attach_fd_not_regular(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	int p[2];
 
 	assert_int_equal(pipe(p), 0);
-	f->log_lines = 0;
+	f->logs = 0;
 	assert_int_equal(hshm_shm_attach_fd(&b, &f->ctx, HSHM_POSIX_SHM_MMAP,
 					    p[0], NULL), -EINVAL);
-	assert_int_equal(f->log_lines, 1);
+	assert_int_equal(f->logs, 1);
 	assert_non_null(strstr(f->last, "not a regular file"));
 	close(p[0]);
 	close(p[1]);
@@ -527,16 +434,16 @@ static void test_attach_fd_not_regular(void **state)
 /* A NULL buffer: -EINVAL and one line; n == 0 is fine. */
 static void test_pread_pwrite_null_buf(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 
 	assert_int_equal(make(f, &b, URL, MIB), 0);
-	f->log_lines = 0;
+	f->logs = 0;
 	assert_int_equal(hshm_image_pread(&b, NULL, 4, 0), -EINVAL);
 	assert_int_equal(hshm_image_pwrite(&b, NULL, 4, 0), -EINVAL);
-	assert_int_equal(f->log_lines, 2);
+	assert_int_equal(f->logs, 2);
 	assert_int_equal(hshm_image_pread(&b, NULL, 0, 0), 0);
-	assert_int_equal(f->log_lines, 2);
+	assert_int_equal(f->logs, 2);
 	hshm_shm_destroy(&b);
 }
 
@@ -544,7 +451,7 @@ static void test_pread_pwrite_null_buf(void **state)
 
 static void test_resize(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	const uint64_t big = 2 * MIB + 4096 + 300;
 	struct hshm_backend b;
 	char buf[4];
@@ -555,24 +462,24 @@ static void test_resize(void **state)
 	memcpy(hshm_data(&b), "head", 4);
 	memcpy(hshm_data(&b) + MIB - 8192 - 4, "tail", 4);
 	assert_int_equal(hshm_shm_resize(&b, big), 0);
-	assert_int_equal(fsize(fd), big);
-	assert_int_equal(rd(fd, 16, 8), big - 4096);
-	assert_int_equal(rd(fd, 24, 8), big - 4096 - 8192);
+	assert_int_equal(fd_size(fd), big);
+	assert_int_equal(pread_le(fd, 16, 8), big - 4096);
+	assert_int_equal(pread_le(fd, 24, 8), big - 4096 - 8192);
 	assert_int_equal(hshm_backend_size(&b), big - 4096);
 	assert_int_equal(hshm_data_capacity(&b), big - 4096 - 8192);
 	assert_memory_equal(hshm_data(&b), "head", 4);
 	assert_memory_equal(hshm_data(&b) + MIB - 8192 - 4, "tail", 4);
 	assert_int_equal(hshm_data(&b)[big - 8192 - 1], 0);
-	assert_int_equal(rd(fd, 0, 4), 7); /* id kept */
+	assert_int_equal(pread_le(fd, 0, 4), 7); /* id kept */
 	assert_int_equal(hshm_shm_resize(&b, 12288), 0); /* the smallest */
-	assert_int_equal(fsize(fd), 12288);
-	assert_int_equal(rd(fd, 16, 8), 8192);
-	assert_int_equal(rd(fd, 24, 8), 0);
+	assert_int_equal(fd_size(fd), 12288);
+	assert_int_equal(pread_le(fd, 16, 8), 8192);
+	assert_int_equal(pread_le(fd, 24, 8), 0);
 	assert_int_equal(hshm_data_capacity(&b), 0);
 	assert_int_equal(hshm_image_pread(&b, buf, 4, 0), 4);
 	assert_int_equal(hshm_shm_resize(&b, 12287), -EINVAL);
 	assert_int_equal(hshm_shm_resize(&b, UINT64_MAX), -EFBIG);
-	assert_int_equal(fsize(fd), 12288);
+	assert_int_equal(fd_size(fd), 12288);
 	assert_int_equal(hshm_shm_resize(&b, 12288), 0); /* same size */
 	close(fd);
 	assert_int_equal(attach(f), 0); /* still valid */
@@ -581,7 +488,7 @@ static void test_resize(void **state)
 
 static void test_refresh(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
 	int fd;
 
@@ -607,49 +514,25 @@ static void test_refresh(void **state)
 	hshm_shm_destroy(&a);
 }
 
-/*
- * This program's sched_yield() replaces libc's for the library linked in:
- * refresh yields between attempts, and the hook plays the other process
- * finishing its resize right then.
- */
-static void (*yield_hook)(void);
-static int yields;
-
-int sched_yield(void)
-{
-	yields++;
-	if (yield_hook)
-		yield_hook();
-	return 0;
-}
-
-static int grow_fd = -1;
-
-/* The resizing process writes the header for the size it already set. */
-static void finish_grow(void)
-{
-	wr(grow_fd, 16, 4 * MIB - 4096, 8);
-	wr(grow_fd, 24, 4 * MIB - 4096 - 8192, 8);
-	yield_hook = NULL;
-}
-
 /* Refresh while another process is mid-grow: retried, not an error. */
 static void test_refresh_mid_grow(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a, b;
+	int grow_fd;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
 	assert_int_equal(hshm_shm_attach(&b, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
 			 0);
 	grow_fd = obj_fd(f, URL);
 	assert_int_equal(ftruncate(grow_fd, 4 * MIB), 0); /* header not yet */
-	yield_hook = finish_grow;
+	/* the resizing process writes the header for the size it already set */
+	yield_finish_grow(grow_fd, 4 * MIB - 4096, 4 * MIB - 4096 - 8192);
 	yields = 0;
-	f->log_lines = 0;
+	f->logs = 0;
 	assert_int_equal(hshm_shm_refresh(&b), 0);
 	assert_int_equal(yields, 1);
-	assert_int_equal(f->log_lines, 0);
+	assert_int_equal(f->logs, 0);
 	assert_int_equal(hshm_image_size(&b), 4 * MIB);
 	assert_int_equal(hshm_data_capacity(&b), 4 * MIB - 4096 - 8192);
 	/* a mismatch that stays: three attempts, then one line */
@@ -657,7 +540,7 @@ static void test_refresh_mid_grow(void **state)
 	yields = 0;
 	assert_int_equal(hshm_shm_refresh(&b), -EBADMSG);
 	assert_int_equal(yields, 2);
-	assert_int_equal(f->log_lines, 1);
+	assert_int_equal(f->logs, 1);
 	assert_int_equal(hshm_image_size(&b), 4 * MIB);
 	close(grow_fd);
 	hshm_shm_detach(&b);
@@ -666,7 +549,7 @@ static void test_refresh_mid_grow(void **state)
 
 static void test_pread_pwrite_clamp(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	const uint64_t size = MIB + 4096;
 	struct hshm_backend b;
 	char buf[16];
@@ -697,16 +580,16 @@ static void test_inject_init(void **state)
 		{ WRAP_MMAP, 0, ENOMEM },      /* the private page */
 		{ WRAP_MMAP, 1, ENOMEM },      /* the object */
 	};
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		wrap_reset();
-		f->log_lines = 0;
+		f->logs = 0;
 		wrap_fail(cases[i].fn, cases[i].after, cases[i].err);
 		assert_int_equal(make(f, &b, URL, MIB), -cases[i].err);
-		assert_int_equal(f->log_lines, 1);
-		assert_int_equal(entries(f), 0);
+		assert_int_equal(f->logs, 1);
+		assert_int_equal(fixture_entries(f), 0);
 		assert_int_equal(b.fd, -1);
 		assert_null(b.ops);
 	}
@@ -717,7 +600,7 @@ static void test_inject_init(void **state)
 
 static void test_inject_attach(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend a;
 
 	assert_int_equal(make(f, &a, URL, MIB), 0);
@@ -734,7 +617,7 @@ static void test_inject_attach(void **state)
 
 static void test_inject_resize(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hshm_backend b;
 	int fd;
 
@@ -752,9 +635,9 @@ static void test_inject_resize(void **state)
 	wrap_fail(WRAP_FTRUNCATE, 0, EPERM);
 	assert_int_equal(hshm_shm_resize(&b, 16384), -EPERM);
 	wrap_reset();
-	assert_int_equal(fsize(fd), MIB + 4096);
-	assert_int_equal(rd(fd, 16, 8), MIB);
-	assert_int_equal(rd(fd, 24, 8), MIB - 8192);
+	assert_int_equal(fd_size(fd), MIB + 4096);
+	assert_int_equal(pread_le(fd, 16, 8), MIB);
+	assert_int_equal(pread_le(fd, 24, 8), MIB - 8192);
 	assert_int_equal(hshm_image_size(&b), MIB + 4096);
 	assert_memory_equal(hshm_data(&b), "keep", 4);
 	assert_int_equal(attach(f), 0);
@@ -762,7 +645,7 @@ static void test_inject_resize(void **state)
 	hshm_shm_destroy(&b);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
 
 int main(void)
 {
