@@ -9,32 +9,26 @@
 
 #include "wrap.h"
 
-/* LP64 Linux: off_t is 64-bit, so the plain and 64 aliases share a type. */
-int __real_shm_open(const char *name, int flags, mode_t mode);
-int __real_openat(int dirfd, const char *path, int flags, ...);
-int __real_openat64(int dirfd, const char *path, int flags, ...);
-int __real_ftruncate(int fd, off_t len);
-int __real_ftruncate64(int fd, off_t len);
-int __real_fallocate(int fd, int mode, off_t off, off_t len);
-int __real_fallocate64(int fd, int mode, off_t off, off_t len);
-void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd,
-		  off_t off);
-void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd,
-		    off_t off);
-int __real_memfd_create(const char *name, unsigned int flags);
+/*
+ * LP64 Linux: off_t is 64-bit, so the plain and 64 aliases share a type.
+ * Each real call and its wrapper, both declared (-Wmissing-prototypes).
+ */
+#define REAL_AND_WRAP(ret, name, params) \
+	ret __real_##name params;        \
+	ret __wrap_##name params
 
-int __wrap_shm_open(const char *name, int flags, mode_t mode);
-int __wrap_openat(int dirfd, const char *path, int flags, ...);
-int __wrap_openat64(int dirfd, const char *path, int flags, ...);
-int __wrap_ftruncate(int fd, off_t len);
-int __wrap_ftruncate64(int fd, off_t len);
-int __wrap_fallocate(int fd, int mode, off_t off, off_t len);
-int __wrap_fallocate64(int fd, int mode, off_t off, off_t len);
-void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd,
-		  off_t off);
-void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd,
-		    off_t off);
-int __wrap_memfd_create(const char *name, unsigned int flags);
+REAL_AND_WRAP(int, shm_open, (const char *name, int flags, mode_t mode));
+REAL_AND_WRAP(int, openat, (int dirfd, const char *path, int flags, ...));
+REAL_AND_WRAP(int, openat64, (int dirfd, const char *path, int flags, ...));
+REAL_AND_WRAP(int, ftruncate, (int fd, off_t len));
+REAL_AND_WRAP(int, ftruncate64, (int fd, off_t len));
+REAL_AND_WRAP(int, fallocate, (int fd, int mode, off_t off, off_t len));
+REAL_AND_WRAP(int, fallocate64, (int fd, int mode, off_t off, off_t len));
+REAL_AND_WRAP(void *, mmap, (void *addr, size_t len, int prot, int flags,
+			     int fd, off_t off));
+REAL_AND_WRAP(void *, mmap64, (void *addr, size_t len, int prot, int flags,
+			       int fd, off_t off));
+REAL_AND_WRAP(int, memfd_create, (const char *name, unsigned int flags));
 
 struct wrap_state {
 	int countdown; /* < 0: disarmed */
@@ -89,31 +83,23 @@ int __wrap_shm_open(const char *name, int flags, mode_t mode)
 					  : __real_shm_open(name, flags, mode);
 }
 
-int __wrap_openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+/* openat and openat64: the mode is passed only when the flags say so. */
+#define WRAP_OPENAT_AS(name)                                             \
+	int __wrap_##name(int dirfd, const char *path, int flags, ...)   \
+	{                                                                \
+		va_list ap;                                              \
+		mode_t mode;                                             \
+									 \
+		va_start(ap, flags);                                     \
+		mode = open_mode(flags, ap);                             \
+		va_end(ap);                                              \
+		if (should_fail(WRAP_OPENAT))                            \
+			return -1;                                       \
+		return __real_##name(dirfd, path, flags, mode);          \
+	}
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (should_fail(WRAP_OPENAT))
-		return -1;
-	return __real_openat(dirfd, path, flags, mode);
-}
-
-int __wrap_openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (should_fail(WRAP_OPENAT))
-		return -1;
-	return __real_openat64(dirfd, path, flags, mode);
-}
+WRAP_OPENAT_AS(openat)
+WRAP_OPENAT_AS(openat64)
 
 int __wrap_ftruncate(int fd, off_t len)
 {
