@@ -22,6 +22,12 @@
 /* Largest backend_size accepted: keeps every offset sum far from overflow. */
 #define HSHM_MAX_BACKEND_SIZE (UINT64_C(1) << 46)
 
+/** hshm_kind_valid() - @kind names one of the four backends. */
+static inline bool hshm_kind_valid(enum hshm_backend_kind kind)
+{
+	return (unsigned)kind < HSHM_BACKEND_KIND_COUNT;
+}
+
 /**
  * hshm_log() - one log line through the context's log function (stderr
  * when none).  @ctx may be NULL.  Format is printf-like; no newline needed.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* gpu_runtime.c: GPU runtime selection by name; stubs for those not built. */
+/* gpu_runtime.c: GPU runtime selection by name; NULL for runtimes not built. */
 #include <errno.h>
 #include <string.h>
 
