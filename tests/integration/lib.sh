@@ -98,6 +98,19 @@ fails() {
 	fi
 }
 
+# rc STATUS DESCRIPTION COMMAND...: the command must exit with STATUS.
+rc() {
+	local want=$1 d=$2 out got
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" == "$want" ]; then
+		it_pass "$d"
+	else
+		it_fail "$d: '$*' exited $got, expected $want: ${out:0:500}"
+	fi
+}
+
 # it_allow ERE...: daemon log lines this test expects (whole-line match).
 it_allow() { IT_ALLOW+=("$@"); }
 
@@ -239,8 +252,12 @@ it_check_logs() {
 	done
 }
 
-# it_finish: log check, summary, exit status.
+# it_finish: the daemon must still be running (unless the test stopped it),
+# log check, summary, exit status.
 it_finish() {
+	if [ -n "$IT_PID" ] && ! kill -0 "$IT_PID" 2>/dev/null; then
+		it_fail "the daemon ($IT_PID) died during the test"
+	fi
 	if [ -n "$IT_PID" ] && mountpoint -q "$MNT"; then
 		it_umount
 	fi
