@@ -121,17 +121,8 @@ void fs_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
-/**
- * Create a node of @mode as @name in @parent for the caller of @req, linked
- * into the tree; tree_lock held for writing.  setgid directories give their
- * group (and, to new directories, their setgid bit).
- */
-int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
-		  const char *name, mode_t mode, struct hnode **out)
+int dir_may_add(const struct hnode *dir, const char *name)
 {
-	struct hnode *dir = hnode_by_ino(fs, parent), *n;
-	uid_t uid;
-	gid_t gid;
 	int err = dir_name_check(name);
 
 	if (err)
@@ -144,13 +135,26 @@ int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		return -EEXIST;
 	if (dir->foreign)
 		return -EROFS; /* the /.hshm view shows what upstream published */
-	fs_req_cred(req, &uid, &gid, NULL);
+	return 0;
+}
+
+void dir_new_owner(fuse_req_t req, const struct hnode *dir, mode_t *mode,
+		   uid_t *uid, gid_t *gid)
+{
+	fs_req_cred(req, uid, gid, NULL);
 	if (dir->mode & S_ISGID) {
-		gid = dir->gid;
-		if (S_ISDIR(mode))
-			mode |= S_ISGID;
+		*gid = dir->gid;
+		if (S_ISDIR(*mode))
+			*mode |= S_ISGID;
 	}
-	n = hnode_new(fs, mode, uid, gid);
+}
+
+int dir_add(struct hshmfs *fs, struct hnode *dir, const char *name,
+	    mode_t mode, uid_t uid, gid_t gid, struct hnode **out)
+{
+	struct hnode *n = hnode_new(fs, mode, uid, gid);
+	int err;
+
 	if (!n)
 		return -ENOMEM;
 	err = hnode_adopt(fs, dir, n, name);
@@ -161,6 +165,22 @@ int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	return 0;
 }
 
+/* mkdir and symlink: a node for the caller of @req (tree_lock held for
+ * writing). */
+static int new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
+		     const char *name, mode_t mode, struct hnode **out)
+{
+	struct hnode *dir = hnode_by_ino(fs, parent);
+	uid_t uid;
+	gid_t gid;
+	int err = dir_may_add(dir, name);
+
+	if (err)
+		return err;
+	dir_new_owner(req, dir, &mode, &uid, &gid);
+	return dir_add(fs, dir, name, mode, uid, gid, out);
+}
+
 void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct hshmfs *fs = fs_of(req);
@@ -169,7 +189,7 @@ void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	int err;
 
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	err = dir_new_child(req, fs, parent, name, S_IFDIR | (mode & 07777), &n);
+	err = new_child(req, fs, parent, name, S_IFDIR | (mode & 07777), &n);
 	if (!err)
 		hnode_entry(fs, n, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
@@ -194,7 +214,7 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		err = -ENAMETOOLONG;
 	pthread_rwlock_wrlock(&fs->tree_lock);
 	if (!err)
-		err = dir_new_child(req, fs, parent, name, S_IFLNK | 0777, &n);
+		err = new_child(req, fs, parent, name, S_IFLNK | 0777, &n);
 	if (!err) {
 		n->target = target;
 		target = NULL;

@@ -41,26 +41,17 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 			  const char *name, mode_t mode, struct new_region *nr)
 {
 	struct hnode *dir;
-	int err = dir_name_check(name);
+	int err;
 
-	if (err)
-		return err;
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	dir = hnode_by_ino(fs, parent);
-	if (!dir || dir->unlinked)
-		err = -ENOENT;
-	else if (!dir->dir)
-		err = -ENOTDIR;
-	else if (hnode_child(dir, name))
-		err = -EEXIST;
+	err = dir_may_add(dir, name);
 	if (!err) {
 		hnode_dir_defaults(fs, dir, &nr->kind, &nr->size, &nr->gpu);
-		fs_req_cred(req, &nr->uid, &nr->gid, NULL);
-		if (dir->mode & S_ISGID)
-			nr->gid = dir->gid;
 		/* no setuid/setgid (killpriv, passthrough.c), no sticky bit
 		 * (it marks GPU regions) */
 		nr->mode = S_IFREG | (mode & 0777);
+		dir_new_owner(req, dir, &nr->mode, &nr->uid, &nr->gid);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	return err;
@@ -72,7 +63,7 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 {
 	struct new_region nr;
 	struct hregion *r;
-	struct hnode *n;
+	struct hnode *dir, *n;
 	int err = create_prepare(req, fs, parent, name, mode, &nr);
 
 	if (!err)
@@ -81,13 +72,15 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	if (err)
 		return err;
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	err = dir_new_child(req, fs, parent, name, nr.mode, &n);
+	dir = hnode_by_ino(fs, parent);
+	err = dir_may_add(dir, name);
+	if (!err)
+		err = dir_add(fs, dir, name, nr.mode, nr.uid, nr.gid, &n);
 	if (err) {
 		pthread_rwlock_unlock(&fs->tree_lock);
 		region_discard(r);
 		return err;
 	}
-	n->gid = nr.gid;
 	n->region = r;
 	region_save_meta(fs, n);
 	upstream_publish(fs, n);

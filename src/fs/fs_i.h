@@ -177,7 +177,7 @@ struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid);
 void hnode_free(struct hnode *n);
 /** Lookups under tree_lock (caller holds it, read or write). */
 struct hnode *hnode_by_ino(struct hshmfs *fs, fuse_ino_t ino);
-struct hnode *hnode_child(struct hnode *dir, const char *name);
+struct hnode *hnode_child(const struct hnode *dir, const char *name);
 /** The root directory (ino 1, in the tree, one kernel reference). */
 struct hnode *hnode_new_root(struct hshmfs *fs, mode_t mode, uid_t uid,
 			     gid_t gid);
@@ -263,9 +263,17 @@ void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 int dir_name_check(const char *name);
-/** Create and link a node for the caller of @req (tree_lock held, write). */
-int dir_new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
-		  const char *name, mode_t mode, struct hnode **out);
+/** Whether @name may be added to @dir: 0, -ENAMETOOLONG, -EINVAL, -ENOENT,
+ * -ENOTDIR, -EEXIST, -EROFS (the /.hshm view).  tree_lock held. */
+int dir_may_add(const struct hnode *dir, const char *name);
+/** Owner of a new node made by the caller of @req in @dir: the caller's
+ * uid and gid, or @dir's group (and setgid, for a directory) when @dir is
+ * setgid. */
+void dir_new_owner(fuse_req_t req, const struct hnode *dir, mode_t *mode,
+		   uid_t *uid, gid_t *gid);
+/** Make and link a node (tree_lock held for writing).  0 or -ENOMEM. */
+int dir_add(struct hshmfs *fs, struct hnode *dir, const char *name,
+	    mode_t mode, uid_t uid, gid_t gid, struct hnode **out);
 /* file.c */
 void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode);

@@ -166,7 +166,7 @@ void hnode_free(struct hnode *n)
 	free(n);
 }
 
-struct hnode *hnode_child(struct hnode *dir, const char *name)
+struct hnode *hnode_child(const struct hnode *dir, const char *name)
 {
 	struct hdir *d = dir->dir;
 	struct hnode *n;
