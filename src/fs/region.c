@@ -156,9 +156,6 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 			   n->name ? n->name : "?", r->ipc_opens);
 		return -ETXTBSY;
 	}
-	if (r->backing_refs && r->kind != HSHM_POSIX_SHM_MMAP &&
-	    r->kind != HSHM_GPU_SHM_MMAP && r->kind != HSHM_MALLOC)
-		return -EBUSY;
 	pthread_rwlock_wrlock(&r->map_lock);
 	meta_wipe(r); /* the old record's page becomes data when growing */
 	err = hshm_shm_resize(&r->be, size);

@@ -160,8 +160,6 @@ static int reg_value(struct hshmfs *fs, struct hnode *n, const char *a,
 	if (!strcmp(a, "mmap"))
 		return snprintf(out, len, "%s", r->kind == HSHM_GPU_MALLOC ?
 				"none" : hshmfs_pt_mode_name(fs));
-	if (r->damaged)
-		return -ENODATA;
 	if (!strcmp(a, "id"))
 		return snprintf(out, len, "%" PRIu32 ".%" PRIu32,
 				hshm_backend_id(be).major,
@@ -213,7 +211,9 @@ static int get_value(struct hshmfs *fs, fuse_ino_t ino, const char *name,
 	if (n->region)
 		region_refresh(fs, n); /* what HSHM knows now, like getattr */
 	pthread_mutex_lock(&n->lock);
-	if (n->region)
+	if (n->region && d->header && n->region->damaged)
+		ret = -ENODATA; /* no header to read it from */
+	else if (n->region)
 		ret = reg_value(fs, n, d->name, out, len);
 	else
 		ret = dir_value(fs, n, d->name, out, len);
