@@ -127,6 +127,27 @@ obj() {
 	printf '%s/%s' "$SHM" "${url#/}"
 }
 
+# it_user NAME: make sure the local user NAME exists (a system user with no
+# home, made once and kept), and print its uid.  Tests running side by side
+# may ask for the same user: useradd runs under a lock.
+it_user() {
+	if ! id -u "$1" >/dev/null 2>&1; then
+		[ "$(id -u)" = 0 ] || it_skip "making user $1 needs root"
+		flock /run/hshmfs-it-useradd.lock sh -c \
+			'id -u "$1" >/dev/null 2>&1 || useradd -r -M -U -s /usr/sbin/nologin "$1"' \
+			sh "$1" >/dev/null || { it_fail "useradd $1"; exit 1; }
+	fi
+	id -u "$1"
+}
+
+# as USER COMMAND...: run COMMAND as USER (real and effective uid and gid,
+# USER's groups only), as an unprivileged user would run it.
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
+}
+
 it_cleanup() {
 	local rc=$?
 	if [ -n "$MNT" ] && mountpoint -q "$MNT" 2>/dev/null; then
