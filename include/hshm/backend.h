@@ -99,6 +99,16 @@ struct hshm_ctx {
 	hshm_log_fn log;                    /* NULL: one line on stderr */
 	void *log_arg;
 	mode_t mode;  /* mode of new objects, exact (fchmod, not umask); 0: 0600 */
+	/*
+	 * Never map host regions: every access to an object's bytes (header,
+	 * data, spare page) is pread/pwrite on its fd, and the header is kept
+	 * as the copy last validated against the object's real size.  For a
+	 * process that must survive others truncating the objects it serves
+	 * (the hshmfs daemon): a shrunk object gives a short read, never a
+	 * SIGBUS.  hshm_region() and hshm_data() are NULL for host regions,
+	 * and gpu_shm_mmap regions are not registered with the GPU.
+	 */
+	bool no_map;
 };
 
 /**
@@ -134,6 +144,7 @@ struct hshm_backend {
 	bool gpu_registered; /* host mapping registered with the GPU */
 	bool ipc_opened;     /* gpu_malloc attached through an IPC handle */
 	char url[HSHM_URL_MAX + 1]; /* "/name" and its NUL; "" if none */
+	struct hshm_backend_header shadow; /* ctx->no_map: the header, as validated */
 };
 
 /** Parameters of hshm_shm_init(). */
@@ -318,8 +329,10 @@ bool hshm_is_owner(const struct hshm_backend *b);
 /**
  * Accessors; valid between a successful init/attach and detach/destroy
  * (on a detached view: null id, 0, NULL, -1, "").  Id, sizes, data_id and
- * priv_header_off are read from the live header; hshm_data_capacity() is
- * clamped to the mapping, since another process may write the header.
+ * priv_header_off are read from the live header (ctx->no_map: from the copy
+ * validated at attach, resize or refresh); hshm_data_capacity() is clamped
+ * to what the layout leaves for data in the image (never the spare page),
+ * since another process may write the header.
  */
 struct hshm_backend_id hshm_backend_id(const struct hshm_backend *b);
 enum hshm_backend_kind hshm_backend_kind(const struct hshm_backend *b);
@@ -341,6 +354,27 @@ const char *hshm_backend_url(const struct hshm_backend *b);
  * with *len = 0 (malloc, gpu_malloc, V2 layout).
  */
 void *hshm_spare(const struct hshm_backend *b, size_t *len);
+
+/**
+ * hshm_spare_pread()/hshm_spare_pwrite() - read or write the first @n bytes
+ * of the spare page through the object's fd (mapped or not: never a
+ * SIGBUS).  The object's real size is read first: when it is no longer the
+ * size this view validated, nothing is read or written.
+ * Return: 0; -ENODATA (no spare page: malloc, gpu_malloc, V2 layout, or
+ * @n > 4096), -ESTALE (the object's size changed: hshm_shm_refresh() first),
+ * -EIO (short transfer), -EINVAL (not attached, NULL @buf), -errno.
+ */
+int hshm_spare_pread(const struct hshm_backend *b, void *buf, size_t n);
+int hshm_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n);
+
+/**
+ * hshm_set_id() - store @id in the region's header (the live header; with
+ * ctx->no_map, the validated copy and then the object, by pwrite).
+ * Return: 0; -EOPNOTSUPP (gpu_malloc: the header lives on the device),
+ * -EINVAL (not attached, null @id), -ESTALE (the object's size changed),
+ * -EIO/-errno (the write failed; the copy is unchanged).
+ */
+int hshm_set_id(struct hshm_backend *b, struct hshm_backend_id id);
 
 /** hshm_min_image() - smallest image @kind can be resized to. */
 uint64_t hshm_min_image(enum hshm_backend_kind kind);

@@ -151,6 +151,31 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 int hshm_file_attach(struct hshm_backend *b, int fd,
 		     struct hshm_backend_header *hdr);
 
+/** hshm_file_nomap() - whether @b's context forbids mapping (ctx->no_map). */
+bool hshm_file_nomap(const struct hshm_backend *b);
+
+/**
+ * hshm_file_map() - map @fd whole into *@out, or set *@out = NULL under
+ * no_map (then hshm_file_view_set() points the header at b->shadow).
+ * Return: 0 or -errno of mmap (not logged).
+ */
+int hshm_file_map(struct hshm_backend *b, int fd, uint64_t size, char **out);
+
+/**
+ * hshm_file_header_store() - under no_map, pwrite b->shadow at offset 0
+ * (a mapped header is written in place: nothing to do).  Logs a failure.
+ * Return: 0, -EIO (short write) or -errno.
+ */
+int hshm_file_header_store(struct hshm_backend *b);
+
+/** hshm_spare_has() - @b has a spare page (V1 posix_shm_mmap, gpu_shm_mmap). */
+bool hshm_spare_has(const struct hshm_backend *b);
+
+/** The fd-based bodies of hshm_spare_pread/pwrite() and hshm_set_id(). */
+int hshm_file_spare_pread(const struct hshm_backend *b, void *buf, size_t n);
+int hshm_file_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n);
+int hshm_file_set_id(struct hshm_backend *b, struct hshm_backend_id id);
+
 /** hshm_file_unmap() - unmap the image and close the fd (no logging). */
 void hshm_file_unmap(struct hshm_backend *b);
 
@@ -188,7 +213,11 @@ int hshm_file_recheck(struct hshm_backend *b, uint64_t *size,
 		      enum hshm_layout *layout,
 		      struct hshm_backend_header *hdr);
 
-/** hshm_host_pread()/pwrite() - memcpy from/to b->image, clamped. */
+/**
+ * hshm_host_pread()/pwrite() - memcpy from/to b->image, clamped to the
+ * image; under no_map pread/pwrite on b->fd instead, and -EIO when the
+ * object is shorter than the image (shrunk by another process).
+ */
 ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
 			uint64_t off);
 ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,

@@ -252,15 +252,33 @@ HSHM_EXPORT uint64_t hshm_backend_size(const struct hshm_backend *b)
 	return b && b->header ? b->header->backend_size : 0;
 }
 
-/* Clamped to the mapping: another process may scribble on the header. */
+/*
+ * The data capacity the layout gives an image of @b's size (V1: backend_size
+ * less the header pages, so never the spare page; V2: all past the header
+ * page).  gpu_malloc's data is on the device, sized by its creator's header:
+ * not clamped here.
+ */
+static uint64_t data_room(const struct hshm_backend *b)
+{
+	const struct hshm_v1_layout *l = hshm_v1_layout_of(b->ops->kind);
+	uint64_t pages = l->obj_extra + l->cap_sub;
+
+	if (b->ops->kind == HSHM_GPU_MALLOC)
+		return UINT64_MAX;
+	if (b->layout == HSHM_LAYOUT_V2)
+		pages = HSHM_V2_DATA_OFF;
+	return b->image_size > pages ? b->image_size - pages : 0;
+}
+
+/* Clamped to the layout: another process may scribble on the header. */
 HSHM_EXPORT uint64_t hshm_data_capacity(const struct hshm_backend *b)
 {
 	uint64_t cap, room;
 
-	if (!b || !b->header || b->image_size < b->data_off)
+	if (!b || !b->ops || !b->header)
 		return 0;
 	cap = b->header->data_capacity;
-	room = b->image_size - b->data_off;
+	room = data_room(b);
 	return cap < room ? cap : room;
 }
 
@@ -304,19 +322,49 @@ HSHM_EXPORT const char *hshm_backend_url(const struct hshm_backend *b)
 	return b ? b->url : "";
 }
 
-HSHM_EXPORT void *hshm_spare(const struct hshm_backend *b, size_t *len)
+bool hshm_spare_has(const struct hshm_backend *b)
 {
 	enum hshm_backend_kind kind = hshm_backend_kind(b);
-	bool has = kind == HSHM_POSIX_SHM_MMAP || kind == HSHM_GPU_SHM_MMAP;
 
+	return (kind == HSHM_POSIX_SHM_MMAP || kind == HSHM_GPU_SHM_MMAP) &&
+	       b->layout == HSHM_LAYOUT_V1 && b->fd >= 0 &&
+	       b->image_size >= hshm_min_image(kind);
+}
+
+HSHM_EXPORT void *hshm_spare(const struct hshm_backend *b, size_t *len)
+{
 	if (len)
 		*len = 0;
-	if (!has || b->layout != HSHM_LAYOUT_V1 || !b->image ||
-	    b->image_size < hshm_min_image(kind))
+	if (!hshm_spare_has(b) || !b->image)
 		return NULL;
 	if (len)
 		*len = HSHM_PAGE;
 	return b->image + b->image_size - HSHM_PAGE;
+}
+
+HSHM_EXPORT int hshm_spare_pread(const struct hshm_backend *b, void *buf,
+				 size_t n)
+{
+	if (!b || !b->ops || !buf)
+		return -EINVAL;
+	return hshm_file_spare_pread(b, buf, n);
+}
+
+HSHM_EXPORT int hshm_spare_pwrite(struct hshm_backend *b, const void *buf,
+				  size_t n)
+{
+	if (!b || !b->ops || !buf)
+		return -EINVAL;
+	return hshm_file_spare_pwrite(b, buf, n);
+}
+
+HSHM_EXPORT int hshm_set_id(struct hshm_backend *b, struct hshm_backend_id id)
+{
+	if (!b || !b->ops || !b->header || hshm_id_is_null(id))
+		return -EINVAL;
+	if (b->ops->kind == HSHM_GPU_MALLOC)
+		return -EOPNOTSUPP;
+	return hshm_file_set_id(b, id);
 }
 
 HSHM_EXPORT uint64_t hshm_min_image(enum hshm_backend_kind kind)

@@ -23,6 +23,17 @@ static int fail(const struct hshm_backend *b, const char *what, int err)
 	return err;
 }
 
+bool hshm_file_nomap(const struct hshm_backend *b)
+{
+	return b->ctx && b->ctx->no_map;
+}
+
+int hshm_file_map(struct hshm_backend *b, int fd, uint64_t size, char **out)
+{
+	*out = NULL;
+	return hshm_file_nomap(b) ? 0 : hshm_map_shared(fd, size, out);
+}
+
 void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 			enum hshm_layout layout)
 {
@@ -31,11 +42,36 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 	b->image = image;
 	b->image_size = size;
 	b->layout = layout;
-	b->header = (struct hshm_backend_header *)image;
 	b->data_off = layout == HSHM_LAYOUT_V2 ? HSHM_V2_DATA_OFF : l->data_off;
+	if (!image) { /* no_map: the header copy stands in for the page */
+		b->header = &b->shadow;
+		b->data = NULL;
+		return;
+	}
+	b->header = (struct hshm_backend_header *)image;
 	b->data = image + b->data_off;
 	if (l->priv_in_image)
 		b->priv_header = image + l->priv_in_image;
+}
+
+/* pwrite all of @n bytes at @off, or fail: -EIO on a short write. */
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+	ssize_t w = pwrite(fd, buf, n, (off_t)off);
+
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+int hshm_file_header_store(struct hshm_backend *b)
+{
+	int err;
+
+	if (b->image)
+		return 0; /* written in place */
+	err = pwrite_all(b->fd, &b->shadow, sizeof(b->shadow), 0);
+	return err ? fail(b, "writing the header of", err) : 0;
 }
 
 /*
@@ -95,21 +131,25 @@ static int file_validate(struct hshm_backend *b, int fd, uint64_t *size,
 int hshm_file_attach(struct hshm_backend *b, int fd,
 		     struct hshm_backend_header *hdr)
 {
+	struct hshm_backend_header h;
 	enum hshm_layout layout;
 	uint64_t size;
 	char *image;
 	int err;
 
-	err = file_validate(b, fd, &size, &layout, hdr);
+	err = file_validate(b, fd, &size, &layout, &h);
 	if (err)
 		goto close_fd;
-	err = hshm_map_shared(fd, size, &image);
+	err = hshm_file_map(b, fd, size, &image);
 	if (err) {
 		fail(b, "mmap of", err);
 		goto close_fd;
 	}
 	b->fd = fd;
+	b->shadow = h;
 	hshm_file_view_set(b, image, size, layout);
+	if (hdr)
+		*hdr = h;
 	return 0;
 
 close_fd:
@@ -140,7 +180,8 @@ static void header_sizes(struct hshm_backend_header *h,
 /* Swap the mapping for @image of @size bytes (same layout). */
 static void file_swap(struct hshm_backend *b, char *image, uint64_t size)
 {
-	munmap(b->image, (size_t)b->image_size);
+	if (b->image)
+		munmap(b->image, (size_t)b->image_size);
 	hshm_file_view_set(b, image, size, b->layout);
 }
 
@@ -160,12 +201,23 @@ static int file_grow(struct hshm_backend *b, const struct hshm_v1_layout *l,
 		err = fail(b, "ftruncate to grow", -errno);
 		goto restore_size;
 	}
-	err = hshm_map_shared(b->fd, size, &image);
+	err = hshm_file_map(b, b->fd, size, &image);
 	if (err) {
 		fail(b, "mmap to grow", err);
 		goto restore_size;
 	}
-	header_sizes((struct hshm_backend_header *)image, l, size);
+	if (!image) {
+		struct hshm_backend_header saved = b->shadow;
+
+		header_sizes(&b->shadow, l, size);
+		err = hshm_file_header_store(b);
+		if (err) {
+			b->shadow = saved;
+			goto restore_size;
+		}
+	} else {
+		header_sizes((struct hshm_backend_header *)image, l, size);
+	}
 	file_swap(b, image, size);
 	return 0;
 
@@ -183,11 +235,14 @@ static int file_shrink(struct hshm_backend *b, const struct hshm_v1_layout *l,
 	char *image;
 	int err;
 
-	err = hshm_map_shared(b->fd, size, &image);
+	err = hshm_file_map(b, b->fd, size, &image);
 	if (err)
 		return fail(b, "mmap to shrink", err);
 	saved = *b->header;
 	header_sizes(b->header, l, size);
+	err = hshm_file_header_store(b);
+	if (err)
+		goto restore_header;
 	if (ftruncate(b->fd, (off_t)size)) {
 		err = fail(b, "ftruncate to shrink", -errno);
 		goto restore_header;
@@ -198,7 +253,10 @@ static int file_shrink(struct hshm_backend *b, const struct hshm_v1_layout *l,
 restore_header:
 	b->header->backend_size = saved.backend_size;
 	b->header->data_capacity = saved.data_capacity;
-	munmap(image, (size_t)size);
+	if (image)
+		munmap(image, (size_t)size);
+	else
+		hshm_file_header_store(b);
 	return err;
 }
 
@@ -240,18 +298,21 @@ int hshm_file_recheck(struct hshm_backend *b, uint64_t *size,
 
 int hshm_file_refresh(struct hshm_backend *b)
 {
+	struct hshm_backend_header h;
 	enum hshm_layout layout;
 	uint64_t size;
 	char *image;
 	int err;
 
-	err = hshm_file_recheck(b, &size, &layout, NULL);
+	err = hshm_file_recheck(b, &size, &layout, &h);
 	if (err || size == b->image_size)
 		return err;
-	err = hshm_map_shared(b->fd, size, &image);
+	err = hshm_file_map(b, b->fd, size, &image);
 	if (err)
 		return fail(b, "mmap to refresh", err);
-	munmap(b->image, (size_t)b->image_size);
+	if (b->image)
+		munmap(b->image, (size_t)b->image_size);
+	b->shadow = h;
 	hshm_file_view_set(b, image, size, layout);
 	return 0;
 }
@@ -269,10 +330,43 @@ static size_t clamp(const struct hshm_backend *b, size_t n, uint64_t off)
 	return n > SSIZE_MAX ? SSIZE_MAX : n;
 }
 
+/*
+ * no_map: the object must still be as large as this view says.  A short
+ * pread means another process shrank it: -EIO, like a damaged region.  A
+ * pwrite is preceded by an fstat so that the daemon does not grow back an
+ * object someone shrank (a shrink racing that fstat can still leave the
+ * object sparse up to the write: only bytes of that same object change).
+ */
+static ssize_t fd_pread(struct hshm_backend *b, void *buf, size_t n,
+			uint64_t off)
+{
+	ssize_t got = pread(b->fd, buf, n, (off_t)off);
+
+	if (got < 0)
+		return -errno;
+	return (size_t)got == n ? got : -EIO;
+}
+
+static ssize_t fd_pwrite(struct hshm_backend *b, const void *buf, size_t n,
+			 uint64_t off)
+{
+	uint64_t size;
+	int err = hshm_obj_size(b->fd, &size);
+
+	if (err)
+		return err;
+	if (size < off + n)
+		return -EIO;
+	err = pwrite_all(b->fd, buf, n, off);
+	return err ? err : (ssize_t)n;
+}
+
 ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
 			uint64_t off)
 {
 	n = clamp(b, n, off);
+	if (n && !b->image)
+		return fd_pread(b, buf, n, off);
 	if (n)
 		memcpy(buf, b->image + off, n);
 	return (ssize_t)n;
@@ -282,7 +376,71 @@ ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			 uint64_t off)
 {
 	n = clamp(b, n, off);
+	if (n && !b->image)
+		return fd_pwrite(b, buf, n, off);
 	if (n)
 		memcpy(b->image + off, buf, n);
 	return (ssize_t)n;
+}
+
+/* The spare page's offset, once the object is checked to be the size this
+ * view validated. */
+static int spare_off(const struct hshm_backend *b, size_t n, uint64_t *off)
+{
+	uint64_t size;
+	int err;
+
+	if (!hshm_spare_has(b) || n > HSHM_PAGE)
+		return -ENODATA;
+	err = hshm_obj_size(b->fd, &size);
+	if (err)
+		return err;
+	if (size != b->image_size)
+		return -ESTALE;
+	*off = b->image_size - HSHM_PAGE;
+	return 0;
+}
+
+int hshm_file_spare_pread(const struct hshm_backend *b, void *buf, size_t n)
+{
+	uint64_t off;
+	ssize_t got;
+	int err = spare_off(b, n, &off);
+
+	if (err)
+		return err;
+	got = pread(b->fd, buf, n, (off_t)off);
+	if (got < 0)
+		return -errno;
+	return (size_t)got == n ? 0 : -EIO;
+}
+
+int hshm_file_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n)
+{
+	uint64_t off;
+	int err = spare_off(b, n, &off);
+
+	return err ? err : pwrite_all(b->fd, buf, n, off);
+}
+
+int hshm_file_set_id(struct hshm_backend *b, struct hshm_backend_id id)
+{
+	struct hshm_backend_id old = b->header->id;
+	uint64_t size;
+	int err;
+
+	if (b->image) {
+		b->header->id = id;
+		return 0;
+	}
+	err = hshm_obj_size(b->fd, &size);
+	if (err)
+		return err;
+	if (size != b->image_size)
+		return -ESTALE;
+	b->shadow.id = id;
+	err = pwrite_all(b->fd, &id, sizeof(id), 0);
+	if (err)
+		b->shadow.id = old;
+	return err;
 }

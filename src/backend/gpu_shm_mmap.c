@@ -81,7 +81,8 @@ static void gsm_unregister(struct hshm_backend *b, void *p, int device)
 
 /**
  * gsm_map_registered() - map the whole object @fd (@size bytes) and register
- * the mapping with @device.  On failure nothing is left mapped.
+ * the mapping with @device.  On failure nothing is left mapped.  Under
+ * no_map nothing is mapped nor registered (*@out = NULL).
  */
 static int gsm_map_registered(struct hshm_backend *b, int fd, uint64_t size,
 			      int device, char **out)
@@ -89,6 +90,9 @@ static int gsm_map_registered(struct hshm_backend *b, int fd, uint64_t size,
 	char *image;
 	int r;
 
+	*out = NULL;
+	if (hshm_file_nomap(b))
+		return 0;
 	r = hshm_map_shared(fd, size, &image);
 	if (r < 0)
 		return gsm_fail(b, "mmap of", r);
@@ -107,7 +111,7 @@ static void gsm_view(struct hshm_backend *b, char *image, uint64_t size,
 {
 	hshm_file_view_set(b, image, size, HSHM_LAYOUT_V1);
 	b->device = device;
-	b->gpu_registered = true;
+	b->gpu_registered = image != NULL;
 }
 
 /** gsm_create() - create, chmod and reserve the object; its fd or -errno. */
@@ -153,6 +157,8 @@ static int gsm_args(struct hshm_backend *b, const struct hshm_init_args *a,
 	return 0;
 }
 
+static int gsm_detach(struct hshm_backend *b);
+
 static int gsm_init(struct hshm_backend *b, const struct hshm_init_args *a)
 {
 	const struct hshm_v1_layout *l = hshm_v1_layout_of(GSM);
@@ -180,6 +186,12 @@ static int gsm_init(struct hshm_backend *b, const struct hshm_init_args *a)
 	gsm_view(b, image, size, a->device);
 	hshm_header_fill(b->header, a->id, size, size - l->cap_sub, a->device,
 			 l->priv_off);
+	r = hshm_file_header_store(b);
+	if (r < 0) {
+		gsm_detach(b);
+		hshm_obj_unlink(b->ctx, b->url);
+		return r;
+	}
 	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 
@@ -211,11 +223,11 @@ static int gsm_attach_owned_fd(struct hshm_backend *b, int fd)
 		gsm_fail(b, "private header page for", r);
 		goto unmap_image;
 	}
-	r = gsm_register(b, b->image, b->image_size, h.data_id);
+	r = b->image ? gsm_register(b, b->image, b->image_size, h.data_id) : 0;
 	if (r < 0)
 		goto free_priv;
 	b->device = h.data_id; /* as validated: the mapping may change */
-	b->gpu_registered = true;
+	b->gpu_registered = b->image != NULL;
 	b->flags = HSHM_FLAG_INITIALIZED;
 	return 0;
 
@@ -311,8 +323,10 @@ static int gsm_resize(struct hshm_backend *b, uint64_t size)
 	char *image;
 	int r;
 
-	if (size < hshm_v1_min_image(GSM) || !b->image || !gsm_gpu(b))
-		return gsm_fail(b, "resize (too small, or no view) of", -EINVAL);
+	if (size < hshm_v1_min_image(GSM) || !gsm_gpu(b))
+		return gsm_fail(b, "resize (too small, or no GPU) of", -EINVAL);
+	if (!b->image)
+		return hshm_file_resize(b, size); /* no_map: nothing registered */
 	if (size > old && (r = hshm_obj_reserve(b->fd, old, size - old)) < 0) {
 		gsm_fail(b, "reserving space to grow", r);
 		goto restore_size;
@@ -356,13 +370,18 @@ static int gsm_refresh(struct hshm_backend *b)
 	char *image;
 	int r;
 
-	if (!b->image || !gsm_gpu(b))
-		return gsm_fail(b, "refresh without a view of", -EINVAL);
+	if (!gsm_gpu(b))
+		return gsm_fail(b, "refresh without a GPU runtime:", -EINVAL);
 	r = hshm_file_recheck(b, &size, &layout, &h);
 	if (r < 0 || size == b->image_size)
 		return r;
 	if (h.data_id != b->device)
 		return gsm_fail(b, "refresh: data_id changed in", -EBADMSG);
+	if (!b->image) { /* no_map: take the validated header */
+		b->shadow = h;
+		gsm_view(b, NULL, size, b->device);
+		return 0;
+	}
 	r = gsm_map_registered(b, b->fd, size, b->device, &image);
 	if (r < 0)
 		return r;

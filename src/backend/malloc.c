@@ -44,7 +44,7 @@ static int malloc_make(struct hshm_backend *b, int fd, uint64_t size)
 		fail(b, "reserving the pages of the memfd", err);
 		goto close_fd;
 	}
-	err = hshm_map_shared(fd, size, &image);
+	err = hshm_file_map(b, fd, size, &image);
 	if (err) {
 		fail(b, "mmap of the memfd", err);
 		goto close_fd;
@@ -75,6 +75,11 @@ static int malloc_init(struct hshm_backend *b, const struct hshm_init_args *a)
 		return err;
 	hshm_header_fill(b->header, a->id, bs, bs - l->cap_sub, -1,
 			 l->priv_off);
+	err = hshm_file_header_store(b);
+	if (err) {
+		hshm_file_unmap(b);
+		return err;
+	}
 	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 }

@@ -59,7 +59,7 @@ static int posix_make(struct hshm_backend *b, int fd, uint64_t size)
 		fail(b, "reserving the pages of", err);
 		goto unlink_obj;
 	}
-	err = hshm_map_shared(fd, size, &image);
+	err = hshm_file_map(b, fd, size, &image);
 	if (err) {
 		fail(b, "mmap of", err);
 		goto unlink_obj;
@@ -102,6 +102,12 @@ static int posix_init(struct hshm_backend *b, const struct hshm_init_args *a)
 		goto close_fd;
 	hshm_header_fill(b->header, a->id, bs, bs - l->cap_sub, -1,
 			 l->priv_off);
+	err = hshm_file_header_store(b);
+	if (err) {
+		hshm_obj_unlink(b->ctx, b->url);
+		hshm_file_unmap(b);
+		goto free_priv;
+	}
 	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 

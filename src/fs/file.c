@@ -193,29 +193,52 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
- * Reads and writes take only the region's map lock.
+ * Reads and writes take only the region's map lock (for reading).
  *
- * Reply straight from the daemon's mapping (no intermediate copy).  The
- * object's real size is checked first: another process may have shrunk it,
- * and replying from pages past its end would fail inside the kernel after
- * the request was consumed.
+ * A host region's read is answered from its object's fd: libfuse splices
+ * the bytes into the reply (or preads them where splice is not to be had).
+ * Nothing is mapped, so an object shrunk behind hshmfs costs that one
+ * request an -EIO, never the daemon a SIGBUS.  The real size is checked
+ * first, so that such a read fails rather than coming back short.
  */
 static int read_host(fuse_req_t req, struct hregion *r, size_t size,
 		     uint64_t off)
 {
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
 	uint64_t end = hshm_image_size(&r->be);
+	int fd = hshm_backend_fd(&r->be);
 	struct stat st;
 
-	if (fstat(hshm_backend_fd(&r->be), &st) == -1)
+	if (fstat(fd, &st) == -1)
 		return -errno;
 	if ((uint64_t)st.st_size < end)
 		return -EIO; /* shrunk behind our back: the caller refreshes */
-	if (off >= end)
+	if (off >= end) {
 		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, hshm_region(&r->be) + off,
-			       (size_t)(size < end - off ? size : end - off));
+		return 0;
+	}
+	bv.buf[0].size = (size_t)(size < end - off ? size : end - off);
+	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	bv.buf[0].fd = fd;
+	bv.buf[0].pos = (off_t)off;
+	fuse_reply_data(req, &bv, 0);
 	return 0;
+}
+
+/*
+ * gpu_malloc: the page at priv_header_off holds the IPC handle, which only
+ * the ioctl hands out (to writable opens, and counted): a read shows zeros
+ * there.
+ */
+static void hide_ipc_page(struct hregion *r, char *buf, size_t got,
+			  uint64_t off)
+{
+	uint64_t lo = hshm_priv_header_off(&r->be), hi = lo + 4096;
+	uint64_t a = off > lo ? off : lo;
+	uint64_t b = off + got < hi ? off + got : hi;
+
+	if (r->kind == HSHM_GPU_MALLOC && a < b)
+		memset(buf + (a - off), 0, (size_t)(b - a));
 }
 
 static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
@@ -229,10 +252,12 @@ static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
 		return;
 	}
 	got = hshm_image_pread(&r->be, buf, size, off);
-	if (got < 0)
+	if (got < 0) {
 		fuse_reply_err(req, (int)-got);
-	else
+	} else {
+		hide_ipc_page(r, buf, (size_t)got, off);
 		fuse_reply_buf(req, buf, (size_t)got);
+	}
 	free(buf);
 }
 
@@ -257,7 +282,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	pthread_rwlock_rdlock(&r->map_lock);
 	if (r->damaged)
 		err = -EIO;
-	else if (hshm_region(&r->be))
+	else if (hshm_backend_fd(&r->be) >= 0)
 		err = read_host(req, r, size, (uint64_t)off);
 	else
 		read_copy(req, r, size, (uint64_t)off);
@@ -287,10 +312,7 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 		return size ? -ENOSPC : 0;
 	if (size > hi - off)
 		size = (size_t)(hi - off);
-	if (!hshm_region(be))
-		return hshm_image_pwrite(be, buf, size, off);
-	return bus_guard_copy(hshm_region(be) + off, buf, size) ? -EIO
-							       : (ssize_t)size;
+	return hshm_image_pwrite(be, buf, size, off);
 }
 
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
@@ -379,10 +401,18 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	pthread_rwlock_rdlock(&fs->tree_lock); /* the record holds the path */
 	pthread_mutex_lock(&n->lock);
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > region_size(n))
 		err = region_resize(fs, n, end);
+	else if (n->region->damaged)
+		err = -EIO;
+	if (!err) { /* every fallocate marks the file modified, as on tmpfs */
+		hnode_touch(n, false, true, true);
+		region_save_meta(fs, n);
+	}
 	pthread_mutex_unlock(&n->lock);
+	pthread_rwlock_unlock(&fs->tree_lock);
 	fuse_reply_err(req, -err);
 }
 

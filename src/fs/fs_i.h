@@ -209,6 +209,12 @@ void hnode_entry(struct hshmfs *fs, struct hnode *n, struct fuse_entry_param *e)
 
 /* ---- regions (region.c) ------------------------------------------------- */
 
+/** A region with no backend yet (fd -1, state "ok"), or NULL (no memory):
+ * the one place a struct hregion is built. */
+struct hregion *region_new(enum hshm_backend_kind kind);
+/** Free @r (NULL is a no-op); its backend must be detached or destroyed:
+ * the one place a struct hregion is torn down. */
+void region_free(struct hregion *r);
 /** Create the region of a new file, its object owned by @uid/@gid with the
  * permission bits of @mode.  No lock needed.  0 or -errno (logged). */
 int region_create(struct hshmfs *fs, struct hregion **out,
@@ -226,6 +232,9 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size);
 int region_sync_perm(struct hshmfs *fs, struct hnode *n);
 /** Persist the metadata record of @n into its object (best effort). */
 void region_save_meta(struct hshmfs *fs, struct hnode *n);
+/** Write @id into the region's header (node lock held).  0, -EIO (damaged),
+ * -EOPNOTSUPP (gpu_malloc) or -errno (logged). */
+int region_set_id(struct hnode *n, struct hshm_backend_id id);
 /** Current image size (st_size). */
 uint64_t region_size(struct hnode *n);
 /** Refresh a size change made by another process; true if it changed. */
@@ -341,11 +350,6 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 void hshmfs_pt_release(struct hshmfs *fs, struct hnode *n);
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/** SIGBUS-safe stores into region mappings (bus_guard.c). */
-int bus_guard_install(void);
-/** memcpy that returns -EIO instead of dying when @dst is past an object's end. */
-int bus_guard_copy(void *dst, const void *src, size_t n);
 
 #define HSHMFS_LOG(level, ...) fuse_log(level, "hshmfs: " __VA_ARGS__)
 

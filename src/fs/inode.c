@@ -155,11 +155,7 @@ void hnode_free(struct hnode *n)
 		free(n->dir->buckets);
 		free(n->dir);
 	}
-	if (n->region) {
-		pthread_rwlock_destroy(&n->region->map_lock);
-		free(n->region->link_path);
-		free(n->region);
-	}
+	region_free(n->region);
 	pthread_mutex_destroy(&n->lock);
 	free(n->target);
 	free(n->name);

@@ -145,6 +145,7 @@ static int setup(struct hshmfs *fs)
 
 	hshm_ctx_init(&fs->hctx);
 	fs->hctx.log = fuse_log_to_hshm;
+	fs->hctx.no_map = true; /* pread/pwrite only: no SIGBUS (region.c) */
 	err = hshm_ctx_open_dir(&fs->hctx, fs->cfg.shm_dir);
 	if (err) {
 		fprintf(stderr, "hshmfs: shm_dir %s: %s\n", fs->cfg.shm_dir,
@@ -154,8 +155,6 @@ static int setup(struct hshmfs *fs)
 	err = lock_prefix(fs);
 	if (!err)
 		err = setup_gpu(fs);
-	if (!err)
-		err = bus_guard_install();
 	if (err)
 		return err;
 	pthread_rwlock_init(&fs->tree_lock, NULL);

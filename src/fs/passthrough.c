@@ -301,7 +301,7 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 		   struct fuse_file_info *fi)
 {
 	struct hregion *r = n->region;
-	bool host = hshm_backend_fd(&r->be) >= 0 && hshm_region(&r->be);
+	bool host = hshm_backend_fd(&r->be) >= 0; /* not gpu_malloc */
 	int err;
 
 	fi->keep_cache = 0;

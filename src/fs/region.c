@@ -1,5 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* region.c: a region file's backend: create, resize, release, object perms. */
+
+/*
+ * The daemon never maps a host region (hctx.no_map): its header, data and
+ * record are reached with pread/pwrite on the object's fd, through the
+ * backend library.  An object that its owner truncates behind hshmfs then
+ * gives short reads (a damaged region and -EIO for that request), never a
+ * SIGBUS that would take the mount away from every user.
+ *
+ * Locks, in this order: fs->tree_lock, n->lock, r->map_lock.  The record
+ * (meta.h) holds the node's path and attributes, so its writers hold the
+ * tree lock (either mode) and the node lock, and take r->map_lock for
+ * writing: a record write may first have to follow a size change that
+ * another process made (region_follow()), so that it lands in the spare
+ * page at the object's real end, never inside the data.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,16 +34,16 @@ uint64_t region_size(struct hnode *n)
 				  : hshm_image_size(&n->region->be);
 }
 
+/* Zero the record where it is now (map_lock held for writing): a grow
+ * turns its page into data, which must read as zeros. */
 static void meta_wipe(struct hregion *r)
 {
-	size_t len;
-	void *spare = hshm_spare(&r->be, &len);
+	static const struct hshmfs_meta zero;
 
-	if (spare && len >= sizeof(struct hshmfs_meta))
-		memset(spare, 0, sizeof(struct hshmfs_meta));
+	hshm_spare_pwrite(&r->be, &zero, sizeof(zero));
 }
 
-static struct hregion *region_alloc(enum hshm_backend_kind kind)
+struct hregion *region_new(enum hshm_backend_kind kind)
 {
 	struct hregion *r = calloc(1, sizeof(*r));
 
@@ -39,6 +54,15 @@ static struct hregion *region_alloc(enum hshm_backend_kind kind)
 	r->be.fd = -1;
 	strcpy(r->state, "ok");
 	return r;
+}
+
+void region_free(struct hregion *r)
+{
+	if (!r)
+		return;
+	pthread_rwlock_destroy(&r->map_lock);
+	free(r->link_path);
+	free(r);
 }
 
 static bool kind_has_object(enum hshm_backend_kind kind)
@@ -97,8 +121,7 @@ void region_discard(struct hregion *r)
 		hshm_shm_destroy(&r->be);
 	else
 		hshm_shm_detach(&r->be);
-	pthread_rwlock_destroy(&r->map_lock);
-	free(r);
+	region_free(r);
 }
 
 int region_create(struct hshmfs *fs, struct hregion **out,
@@ -114,7 +137,7 @@ int region_create(struct hshmfs *fs, struct hregion **out,
 			   hshm_backend_kind_name(kind));
 		return err;
 	}
-	r = region_alloc(kind);
+	r = region_new(kind);
 	if (!r)
 		return -ENOMEM;
 	err = region_init_backend(fs, r, size, gpu);
@@ -122,8 +145,7 @@ int region_create(struct hshmfs *fs, struct hregion **out,
 		HSHMFS_LOG(FUSE_LOG_ERR, "create: %s region of %llu bytes: %s\n",
 			   hshm_backend_kind_name(kind),
 			   (unsigned long long)size, strerror(-err));
-		pthread_rwlock_destroy(&r->map_lock);
-		free(r);
+		region_free(r);
 		return err;
 	}
 	err = obj_perm(r, uid, gid, mode);
@@ -138,6 +160,123 @@ int region_create(struct hshmfs *fs, struct hregion **out,
 int region_sync_perm(struct hshmfs *fs, struct hnode *n)
 {
 	return obj_perm(n->region, n->uid, n->gid, n->mode);
+}
+
+/* Remember what the object looked like when it (last) failed to validate. */
+static void note_object(struct hregion *r, const struct stat *st)
+{
+	r->obj_size = (uint64_t)st->st_size;
+	r->obj_mtime = st->st_mtim;
+}
+
+static bool same_object(const struct hregion *r, const struct stat *st)
+{
+	return (uint64_t)st->st_size == r->obj_size &&
+	       st->st_mtim.tv_sec == r->obj_mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == r->obj_mtime.tv_nsec;
+}
+
+/* Only attached host regions (recovered damaged ones never were). */
+static bool has_object(const struct hregion *r)
+{
+	return r && kind_has_object(r->kind) && hshm_backend_fd(&r->be) >= 0;
+}
+
+/*
+ * Follow what another process did to the object (map_lock held for
+ * writing): validate its header against its real size again, and mark the
+ * region damaged, or valid again, with one log line for the change.
+ * Return: 0 (valid) or -EIO (damaged).
+ */
+static int region_follow(struct hregion *r)
+{
+	struct stat st;
+	int err;
+
+	if (!has_object(r))
+		return r->damaged ? -EIO : 0;
+	if (fstat(hshm_backend_fd(&r->be), &st))
+		return r->damaged ? -EIO : 0;
+	if (r->damaged ? same_object(r, &st)
+		       : (uint64_t)st.st_size == hshm_image_size(&r->be))
+		return r->damaged ? -EIO : 0;
+	err = hshm_shm_refresh(&r->be);
+	if (err) {
+		if (!r->damaged)
+			HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind "
+				   "hshmfs and no longer validates: %s\n",
+				   r->url, strerror(-err));
+		r->damaged = true;
+		note_object(r, &st);
+		snprintf(r->state, sizeof(r->state), "damaged: object changed "
+			 "behind hshmfs (%s)", strerror(-err));
+		return -EIO;
+	}
+	if (r->damaged) {
+		r->damaged = false;
+		strcpy(r->state, "ok");
+		HSHMFS_LOG(FUSE_LOG_INFO, "region %s validates again\n",
+			   r->url);
+	}
+	return 0;
+}
+
+/*
+ * Notice a change another process made to the object.  One fstat answers
+ * the common case (nothing changed) without the map lock; only a size
+ * change, or a damaged region whose object changed since, is validated
+ * again, and then the record is rewritten at the object's real end.
+ */
+bool region_refresh(struct hshmfs *fs, struct hnode *n)
+{
+	struct hregion *r = n->region;
+	struct stat st;
+	bool changed;
+
+	if (!has_object(r) || fstat(hshm_backend_fd(&r->be), &st))
+		return false;
+	pthread_rwlock_rdlock(&r->map_lock);
+	changed = r->damaged ? !same_object(r, &st)
+			     : (uint64_t)st.st_size != hshm_image_size(&r->be);
+	pthread_rwlock_unlock(&r->map_lock);
+	if (!changed)
+		return false;
+	pthread_mutex_lock(&n->lock);
+	region_save_meta(fs, n); /* follows first; a shrink took the record */
+	pthread_mutex_unlock(&n->lock);
+	return true;
+}
+
+/*
+ * Write @n's record into its spare page (map_lock held for writing).  The
+ * library checks the object's real size first; -ESTALE (another process
+ * resized it) is followed, then the write is tried once more.
+ */
+static void record_store(struct hshmfs *fs, struct hnode *n)
+{
+	struct hregion *r = n->region;
+	struct hshmfs_meta m;
+	int err;
+
+	meta_from_node(fs, n, &m);
+	err = hshm_spare_pwrite(&r->be, &m, sizeof(m));
+	if (err == -ESTALE && !region_follow(r))
+		err = hshm_spare_pwrite(&r->be, &m, sizeof(m));
+	if (err && err != -ENODATA && !r->damaged)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "region %s: record not saved: "
+			   "%s\n", r->url, strerror(-err));
+}
+
+void region_save_meta(struct hshmfs *fs, struct hnode *n)
+{
+	struct hregion *r = n->region;
+
+	if (!r || n->foreign)
+		return; /* never write into someone else's object */
+	pthread_rwlock_wrlock(&r->map_lock);
+	if (!region_follow(r))
+		record_store(fs, n);
+	pthread_rwlock_unlock(&r->map_lock);
 }
 
 int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
@@ -157,108 +296,41 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 		return -ETXTBSY;
 	}
 	pthread_rwlock_wrlock(&r->map_lock);
-	meta_wipe(r); /* the old record's page becomes data when growing */
-	err = hshm_shm_resize(&r->be, size);
-	pthread_rwlock_unlock(&r->map_lock);
-	region_save_meta(fs, n); /* at the new end, or back at the old one */
-	return err;
-}
-
-/* Remember what the object looked like when it (last) failed to validate. */
-static void note_object(struct hregion *r, const struct stat *st)
-{
-	r->obj_size = (uint64_t)st->st_size;
-	r->obj_mtime = st->st_mtim;
-}
-
-static bool same_object(const struct hregion *r, const struct stat *st)
-{
-	return (uint64_t)st->st_size == r->obj_size &&
-	       st->st_mtim.tv_sec == r->obj_mtime.tv_sec &&
-	       st->st_mtim.tv_nsec == r->obj_mtime.tv_nsec;
-}
-
-/*
- * Notice a change another process made to the object.  One fstat answers
- * the common case (nothing changed) without the map lock; only a size
- * change, or a damaged region whose object changed since, is validated
- * again (and then logged once: marked damaged, or valid again).
- */
-bool region_refresh(struct hshmfs *fs, struct hnode *n)
-{
-	struct hregion *r = n->region;
-	struct stat st;
-	uint64_t before;
-	int err;
-
-	/* only attached host regions (recovered damaged ones never were) */
-	if (!r || !kind_has_object(r->kind) || !hshm_region(&r->be) ||
-	    fstat(hshm_backend_fd(&r->be), &st))
-		return false;
-	before = hshm_image_size(&r->be);
-	if (r->damaged ? same_object(r, &st) : (uint64_t)st.st_size == before)
-		return false;
-	pthread_rwlock_wrlock(&r->map_lock);
-	err = hshm_shm_refresh(&r->be);
-	if (err) {
-		if (!r->damaged)
-			HSHMFS_LOG(FUSE_LOG_ERR, "region %s changed behind "
-				   "hshmfs and no longer validates: %s\n",
-				   r->url, strerror(-err));
-		r->damaged = true;
-		note_object(r, &st);
-		snprintf(r->state, sizeof(r->state), "damaged: object changed "
-			 "behind hshmfs (%s)", strerror(-err));
-	} else if (r->damaged) {
-		r->damaged = false;
-		strcpy(r->state, "ok");
-		HSHMFS_LOG(FUSE_LOG_INFO, "region %s validates again\n",
-			   r->url);
+	err = region_follow(r);
+	if (!err) {
+		meta_wipe(r); /* the old record's page becomes data when growing */
+		err = hshm_shm_resize(&r->be, size);
 	}
+	if (!r->damaged)
+		record_store(fs, n); /* at the new end, or back at the old one */
 	pthread_rwlock_unlock(&r->map_lock);
-	if (!err)
-		region_save_meta(fs, n); /* a shrink may have taken the record */
-	return true;
-}
-
-void region_save_meta(struct hshmfs *fs, struct hnode *n)
-{
-	struct hshmfs_meta m;
-	size_t len;
-	void *spare;
-
-	if (!n->region || n->region->damaged || n->foreign)
-		return; /* never write into someone else's object */
-	spare = hshm_spare(&n->region->be, &len);
-	if (!spare || len < sizeof(m))
-		return;
-	meta_from_node(fs, n, &m);
-	memcpy(spare, &m, sizeof(m));
+	return err;
 }
 
 /* Mark the record "detached": the next mount leaves the object alone.  The
  * node is already unlinked, so the record it had is kept as it was. */
 static void meta_detach(struct hnode *n)
 {
+	struct hregion *r = n->region;
 	struct hshmfs_meta m;
-	size_t len;
-	void *spare = hshm_spare(&n->region->be, &len);
 
-	if (!spare || len < sizeof(m) || n->foreign)
+	if (n->foreign)
 		return;
-	memcpy(&m, spare, sizeof(m));
-	if (meta_check(&m, sizeof(m)))
-		return;
-	m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
-	m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
-	memcpy(spare, &m, sizeof(m));
+	pthread_mutex_lock(&n->lock);
+	pthread_rwlock_wrlock(&r->map_lock);
+	if (!region_follow(r) && !hshm_spare_pread(&r->be, &m, sizeof(m)) &&
+	    !meta_check(&m, sizeof(m))) {
+		m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
+		m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
+		hshm_spare_pwrite(&r->be, &m, sizeof(m));
+	}
+	pthread_rwlock_unlock(&r->map_lock);
+	pthread_mutex_unlock(&n->lock);
 }
 
-static void region_free(struct hnode *n)
+static void node_region_free(struct hnode *n)
 {
-	pthread_rwlock_destroy(&n->region->map_lock);
-	free(n->region->link_path);
-	free(n->region);
+	region_free(n->region);
 	n->region = NULL;
 }
 
@@ -294,14 +366,31 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 		meta_detach(n);
 		hshm_shm_detach(&r->be);
 	}
-	region_free(n);
+	node_region_free(n);
 }
 
 void region_unmount(struct hshmfs *fs, struct hnode *n)
 {
 	upstream_unpublish(fs, n);
-	if (!n->region->damaged)
-		region_save_meta(fs, n);
+	region_save_meta(fs, n); /* follows a resize made by another process */
 	hshm_shm_detach(&n->region->be);
-	region_free(n);
+	node_region_free(n);
+}
+
+int region_set_id(struct hnode *n, struct hshm_backend_id id)
+{
+	struct hregion *r = n->region;
+	int err;
+
+	pthread_rwlock_wrlock(&r->map_lock);
+	err = region_follow(r);
+	if (!err)
+		err = hshm_set_id(&r->be, id);
+	pthread_rwlock_unlock(&r->map_lock);
+	if (err == -ESTALE)
+		err = -EIO; /* resized again between the two looks */
+	if (err && err != -EIO)
+		HSHMFS_LOG(FUSE_LOG_ERR, "region %s: id not written: %s\n",
+			   r->url, strerror(-err));
+	return err;
 }

@@ -306,7 +306,7 @@ static int set_reg(struct hshmfs *fs, struct hnode *n, const char *a,
 		if (!err && n->region->kind == HSHM_GPU_MALLOC)
 			err = -EOPNOTSUPP; /* the header lives on the device */
 		if (!err)
-			be->header->id = id;
+			err = region_set_id(n, id);
 		return err;
 	}
 	err = hshmfs_xattr_parse_bool(v, len, &own);

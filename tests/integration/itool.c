@@ -518,6 +518,68 @@ static int cmd_ackwait(char **a)
 	return 0;
 }
 
+/*
+ * grow OBJ SIZE: resize a posix_shm_mmap object directly, as another HSHM
+ * process would (V1 layout): ftruncate to SIZE, then backend_size =
+ * SIZE - 4096 and data_capacity = backend_size - 8192 in its header.
+ */
+static int cmd_grow(char **a)
+{
+	uint64_t size = num(a[1]), h[2] = { size - 4096, size - 4096 - 8192 };
+	int fd = open(a[0], O_RDWR);
+
+	if (fd < 0)
+		return report(-1);
+	if (ftruncate(fd, (off_t)size) || pwrite(fd, h, sizeof(h), 16) != sizeof(h))
+		report(-1);
+	else
+		printf("ok\n");
+	close(fd);
+	return 0;
+}
+
+/* poke PATH OFF VALUE: write VALUE as a little-endian u64 at OFF. */
+static int cmd_poke(char **a)
+{
+	uint64_t v = num(a[2]);
+	int fd = open(a[0], O_WRONLY);
+
+	if (fd < 0)
+		return report(-1);
+	report(pwrite(fd, &v, sizeof(v), (off_t)num(a[1])) == sizeof(v) ? 0 : -1);
+	close(fd);
+	return 0;
+}
+
+/*
+ * behind PATH OBJ OP [ARG]: open PATH (a file in the mount), truncate OBJ
+ * (its object) to 0 behind hshmfs, then do OP on the open fd, so that no
+ * lookup or open after the truncate can warn the daemon first.  OP: write
+ * (one byte at ARG), utime, truncate (to ARG), fallocate (ARG bytes).
+ */
+static int cmd_behind(char **a, int n)
+{
+	const char *op = a[2];
+	uint64_t arg = n > 3 ? num(a[3]) : 0;
+	int fd = open(a[0], O_RDWR), r;
+
+	if (fd < 0 || truncate(a[1], 0))
+		DIE("behind: open %s / truncate %s: %s", a[0], a[1], strerror(errno));
+	if (!strcmp(op, "write"))
+		r = pwrite(fd, "x", 1, (off_t)arg) == 1 ? 0 : -1;
+	else if (!strcmp(op, "utime"))
+		r = futimens(fd, NULL);
+	else if (!strcmp(op, "truncate"))
+		r = ftruncate(fd, (off_t)arg);
+	else if (!strcmp(op, "fallocate"))
+		r = fallocate(fd, 0, 0, (off_t)arg);
+	else
+		DIE("behind: bad op '%s'", op);
+	report(r);
+	close(fd);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int nargs, maxargs;
@@ -540,6 +602,9 @@ static const struct {
 	{ "crashw", 2, 2, cmd_crashw, NULL },
 	{ "crashv", 2, 2, cmd_crashv, NULL },
 	{ "ackwait", 3, 3, cmd_ackwait, NULL },
+	{ "grow", 2, 2, cmd_grow, NULL },
+	{ "poke", 3, 3, cmd_poke, NULL },
+	{ "behind", 3, 4, NULL, cmd_behind },
 };
 
 int main(int argc, char **argv)
