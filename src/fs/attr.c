@@ -78,7 +78,10 @@ static int set_mode(struct hshmfs *fs, struct hnode *n, mode_t mode)
 	return err;
 }
 
-static void set_times(struct hnode *n, const struct stat *a, int to_set)
+/* Times as tmpfs sets them: ctime follows any change (a truncate to the
+ * size the file already has is none), mtime follows a new size. */
+static void set_times(struct hnode *n, const struct stat *a, int to_set,
+		      bool resized)
 {
 	struct timespec now;
 
@@ -91,9 +94,11 @@ static void set_times(struct hnode *n, const struct stat *a, int to_set)
 		n->mtime = now;
 	else if (to_set & FUSE_SET_ATTR_MTIME)
 		n->mtime = a->st_mtim;
+	else if (resized)
+		n->mtime = now;
 	if (to_set & FUSE_SET_ATTR_CTIME)
 		n->ctime = a->st_ctim;
-	else
+	else if (resized || (to_set & ~FUSE_SET_ATTR_SIZE))
 		n->ctime = now;
 }
 
@@ -111,6 +116,7 @@ static int set_size(struct hshmfs *fs, struct hnode *n, off_t size)
 static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 		      int to_set)
 {
+	uint64_t old_size = n->region ? region_size(n) : 0;
 	int err = 0;
 
 	if (n->foreign && fs->cfg.upstream != HSHMFS_UPSTREAM_RW &&
@@ -126,9 +132,7 @@ static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 		err = set_mode(fs, n, a->st_mode);
 	if (err)
 		return err;
-	if (to_set & FUSE_SET_ATTR_SIZE)
-		hnode_touch(n, false, true, false);
-	set_times(n, a, to_set);
+	set_times(n, a, to_set, n->region && region_size(n) != old_size);
 	return 0;
 }
 

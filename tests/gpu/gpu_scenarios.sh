@@ -284,6 +284,8 @@ sc_marker() {
 	eq "$("$H" ioctl "$x")" ENOTTY "the ioctl on a host region"
 	eq "$("$H" ioctl "$f")" OK "the ioctl on a gpu region"
 	eq "$("$H" ioctl-ro "$f")" EACCES "no gpu_malloc handle for a read-only open"
+	eq "$(od -An -tx1 -v -j 4096 -N 64 "$f" | tr -d ' \n0')" "" \
+		"nor through read(2): the IPC handle page reads as zeros"
 	eq "$("$H" ioctl-ro "$s")" OK "gpu_shm_mmap info for a read-only open"
 	eq "$("$H" ioctl-other "$f")" ENOTTY "other ioctl requests (number or size)"
 	setfattr -n user.hshm.id -v 5.6 "$f" 2>"$IT_TMP/err"

@@ -580,6 +580,75 @@ static int cmd_behind(char **a, int n)
 	return 0;
 }
 
+/* loop PATH SECS KIND: one of the request loops of test_races.sh, on one
+ * fd for SECS seconds; prints "ok N" (iterations).  KIND: times (futimens
+ * then fgetxattr of user.hshm.backend_size), fallocate (grow by a page each
+ * time, then truncate back to 1 MiB every 256 rounds). */
+static int cmd_loop(char **a)
+{
+	double end = now_s() + (double)num(a[1]);
+	int fd = open(a[0], O_RDWR);
+	uint64_t i = 0;
+	char v[64];
+
+	if (fd < 0)
+		return report(-1);
+	for (; now_s() < end; i++) {
+		if (!strcmp(a[2], "times")) {
+			futimens(fd, NULL);
+			fgetxattr(fd, "user.hshm.backend_size", v, sizeof(v));
+		} else if (!strcmp(a[2], "fallocate")) {
+			if (i % 256 == 255)
+				ftruncate(fd, 1 << 20);
+			fallocate(fd, 0, 0, (off_t)((1 << 20) + 4096 * (i % 256)));
+		} else {
+			DIE("loop: bad kind '%s'", a[2]);
+		}
+	}
+	close(fd);
+	printf("ok %" PRIu64 "\n", i);
+	return 0;
+}
+
+/* renloop A B SECS: rename A to B and back for SECS seconds; "ok N". */
+static int cmd_renloop(char **a)
+{
+	double end = now_s() + (double)num(a[2]);
+	uint64_t i = 0;
+
+	for (; now_s() < end; i++) {
+		rename(a[0], a[1]);
+		rename(a[1], a[0]);
+	}
+	printf("ok %" PRIu64 "\n", i);
+	return 0;
+}
+
+/* growloop OBJ SECS: grow the object OBJ a page at a time as another HSHM
+ * process would (see grow), back to its first size every 256 rounds. */
+static int cmd_growloop(char **a)
+{
+	double end = now_s() + (double)num(a[1]);
+	struct stat st;
+	uint64_t i = 0, base;
+	int fd = open(a[0], O_RDWR);
+
+	if (fd < 0 || fstat(fd, &st))
+		return report(-1);
+	base = (uint64_t)st.st_size;
+	for (; now_s() < end; i++) {
+		uint64_t size = base + 4096 * (i % 256);
+		uint64_t h[2] = { size - 4096, size - 4096 - 8192 };
+
+		if (ftruncate(fd, (off_t)size) ||
+		    pwrite(fd, h, sizeof(h), 16) != sizeof(h))
+			return report(-1);
+	}
+	close(fd);
+	printf("ok %" PRIu64 "\n", i);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int nargs, maxargs;
@@ -605,6 +674,9 @@ static const struct {
 	{ "grow", 2, 2, cmd_grow, NULL },
 	{ "poke", 3, 3, cmd_poke, NULL },
 	{ "behind", 3, 4, NULL, cmd_behind },
+	{ "loop", 3, 3, cmd_loop, NULL },
+	{ "renloop", 3, 3, cmd_renloop, NULL },
+	{ "growloop", 2, 2, cmd_growloop, NULL },
 };
 
 int main(int argc, char **argv)

@@ -185,14 +185,14 @@ for pair in "fallocate -l 8M" "fallocate -l 8K" "fallocate -n -o 16M -l 8K"; do
 		"$(mtime_changes "$SHM/tmpfs-t" $pair "$SHM/tmpfs-t")" \
 		"$pair: mtime changes as on tmpfs"
 done
+# truncate(2): POSIX marks the times only when the size changes (so do
+# ext4 and a sparse tmpfs file; a tmpfs file with pages also changes them
+# on a truncate to its own size, which hshmfs does not follow)
 s=$(stat -c %s "$MNT/t")
-truncate -s "$s" "$SHM/tmpfs-t"
-eq "$(mtime_changes "$MNT/t" "$ITOOL" truncate "$MNT/t" "$s")" \
-	"$(mtime_changes "$SHM/tmpfs-t" "$ITOOL" truncate "$SHM/tmpfs-t" "$s")" \
-	"truncate(2) to the same size: mtime as on tmpfs"
-eq "$(mtime_changes "$MNT/t" "$ITOOL" truncate "$MNT/t" $((s + 4096)))" \
-	"$(mtime_changes "$SHM/tmpfs-t" "$ITOOL" truncate "$SHM/tmpfs-t" $((s + 4096)))" \
-	"truncate(2) to a new size: mtime as on tmpfs"
+eq "$(mtime_changes "$MNT/t" "$ITOOL" truncate "$MNT/t" "$s")" no \
+	"truncate(2) to the same size leaves mtime"
+eq "$(mtime_changes "$MNT/t" "$ITOOL" truncate "$MNT/t" $((s + 4096)))" yes \
+	"truncate(2) to a new size changes mtime"
 rm -f "$SHM/tmpfs-t"
 
 # --- unmount with a truncated object ---------------------------------------
