@@ -7,12 +7,16 @@
 # Stages, each in its own build directory under $HSHMFS_BUILD_ROOT (build/):
 #   gcc           gcc, debugoptimized, -Dwerror=true: build, meson test (every suite)
 #   asan          gcc, ASan+UBSan: build, suites unit and integration
+#   tsan          gcc, ThreadSanitizer: build, suite integration (the daemon
+#                 under TSan; any report fails the test that saw it)
+#   lib           gcc, -Dfs=disabled: the backend library alone, suite unit
 #   clang-werror  clang, -Dwerror=true: build, suite unit
 #   valgrind      suite unit of build/gcc under valgrind (no build of its own)
 #   fuzz          clang, -Dfuzz=true, ASan+UBSan: build, each fuzz_* for
 #                 $FUZZ_SECONDS (20) seconds; skipped without libFuzzer
 # --quick runs only gcc.  --no-deps skips scripts/deps.sh.
-# Integration tests need root and /dev/fuse; without them they report SKIP.
+# Integration tests need root and /dev/fuse; without them they report SKIP,
+# except under CI=true, where a skipped integration test is a failure.
 # Ends with one line "N passed, N failed" (one count per build and per suite
 # run) and exits non-zero when anything failed.
 set -u
@@ -21,10 +25,10 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 B=${HSHMFS_BUILD_ROOT:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-STAGES="gcc asan clang-werror valgrind fuzz"
+STAGES="gcc asan tsan lib clang-werror valgrind fuzz"
 deps=1
 
-usage() { sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '5,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -121,6 +125,26 @@ run_suite() {
 		return 0
 	fi
 	check "$name" meson test -C "$dir" --print-errorlogs --suite "$suite" "$@"
+	[ "$suite" != integration ] || check "$name: none skipped (CI)" \
+		no_skips "$dir" integration
+}
+
+# no_skips DIR SUITE: under CI=true, fail when the last meson test in DIR
+# skipped any test of SUITE (a skip there means a missing prerequisite).
+no_skips() {
+	[ "${CI:-}" = true ] || return 0
+	python3 - "$1/meson-logs/testlog.json" "$2" <<'PY'
+import json, sys
+bad = []
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t["result"] == "SKIP" and any(s.split(":", 1)[-1] == sys.argv[2]
+                                     for s in t.get("suite", [])):
+        bad.append(t["name"])
+for name in bad:
+    print("skipped under CI:", name)
+sys.exit(1 if bad else 0)
+PY
 }
 
 # The features CI must not lose silently: the daemon (forced by -Dfs=enabled)
@@ -153,6 +177,7 @@ stage_gcc() {
 		-Dwerror=true -Dtests=true -Dbench=true -Dfuzz=false || return
 	check "gcc: features" expect_features "$d"
 	check "gcc: meson test (all suites)" meson test -C "$d" --print-errorlogs
+	check "gcc: no integration test skipped (CI)" no_skips "$d" integration
 }
 
 stage_asan() {
@@ -165,6 +190,33 @@ stage_asan() {
 	run_suite "asan: unit" "$d" unit --timeout-multiplier 3
 	run_suite "asan: integration" "$d" integration --timeout-multiplier 3
 	unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+# The daemon under ThreadSanitizer.  A report goes to the daemon's log,
+# where lib.sh fails the test (IT_FATAL), and makes the daemon exit 66,
+# which fails it too.  No suppressions: libfuse's own threads synchronise
+# through pthread calls that TSan intercepts.
+stage_tsan() {
+	local d=$B/tsan
+	check "tsan: build" build "$d" gcc --buildtype=debugoptimized -Dfs=enabled \
+		-Db_sanitize=thread -Db_lundef=false \
+		-Dtests=true -Dbench=false -Dfuzz=false || return
+	export TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1
+	run_suite "tsan: integration" "$d" integration --timeout-multiplier 3
+	unset TSAN_OPTIONS
+}
+
+# The backend library alone: it must build and pass without libfuse.
+stage_lib() {
+	local d=$B/lib
+	check "lib: build (-Dfs=disabled)" build "$d" gcc \
+		--buildtype=debugoptimized -Dfs=disabled -Dwerror=true \
+		-Dtests=true -Dbench=false -Dfuzz=false || return
+	if [ -e "$d/src/fs/hshmfs" ]; then
+		echo "lib: a daemon was built with -Dfs=disabled" >&2
+		record "lib: no daemon" FAIL 0
+	fi
+	run_suite "lib: unit" "$d" unit
 }
 
 stage_clang_werror() {
@@ -234,6 +286,8 @@ for s in $STAGES; do
 	case "$s" in
 	gcc) stage_gcc ;;
 	asan) stage_asan ;;
+	tsan) stage_tsan ;;
+	lib) stage_lib ;;
 	clang-werror) stage_clang_werror ;;
 	valgrind) stage_valgrind ;;
 	fuzz) stage_fuzz ;;

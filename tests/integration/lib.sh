@@ -34,7 +34,7 @@ IT_ALLOW=(
 	'^hshmfs: recovered [0-9]+ object\(s\) from .*'
 )
 # Lines that fail a test wherever they appear.
-IT_FATAL='Segmentation|AddressSanitizer|LeakSanitizer|runtime error|double free|Aborted|[Aa]ssertion|core dumped|stack smashing|free\(\): '
+IT_FATAL='Segmentation|AddressSanitizer|ThreadSanitizer|LeakSanitizer|runtime error|double free|Aborted|[Aa]ssertion|core dumped|stack smashing|free\(\): '
 
 it_log() { printf '%s\n' "$*"; }
 
