@@ -566,6 +566,98 @@ static void test_pread_pwrite_clamp(void **state)
 	hshm_shm_destroy(&b);
 }
 
+/* ---- no_map: everything through the fd ---- */
+
+static void test_nomap_io(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b, m;
+	char buf[8];
+	int fd;
+
+	f->ctx.no_map = true;
+	assert_int_equal(make(f, &b, URL, MIB), 0);
+	assert_null(hshm_region(&b));
+	assert_null(hshm_data(&b));
+	assert_null(hshm_spare(&b, NULL));
+	fd = obj_fd(f, URL);
+	assert_int_equal(pread_le(fd, 0, 4), 7); /* the header reached the object */
+	assert_int_equal(pread_le(fd, 16, 8), MIB);
+	assert_int_equal(pread_le(fd, 24, 8), MIB - 8192);
+	assert_int_equal(hshm_data_capacity(&b), MIB - 8192);
+	assert_int_equal(hshm_image_pwrite(&b, "data", 4, 8192), 4);
+	assert_int_equal(hshm_spare_pwrite(&b, "spare", 5), 0);
+	assert_int_equal(hshm_spare_pread(&b, buf, 5), 0);
+	assert_memory_equal(buf, "spare", 5);
+	assert_int_equal(pread(fd, buf, 5, MIB), 5); /* the last page */
+	assert_memory_equal(buf, "spare", 5);
+	assert_int_equal(hshm_set_id(&b, (struct hshm_backend_id){ 3, 4 }), 0);
+	assert_int_equal(pread_le(fd, 0, 4), 3);
+	/* grow: the header follows on the object, data stays */
+	assert_int_equal(hshm_shm_resize(&b, 4 * MIB), 0);
+	assert_int_equal(fd_size(fd), 4 * MIB);
+	assert_int_equal(pread_le(fd, 16, 8), 4 * MIB - 4096);
+	assert_int_equal(hshm_image_pread(&b, buf, 4, 8192), 4);
+	assert_memory_equal(buf, "data", 4);
+	/* another process (mapped) resizes; refresh follows from the fd */
+	f->ctx.no_map = false;
+	assert_int_equal(hshm_shm_attach(&m, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
+			 0);
+	assert_int_equal(hshm_shm_resize(&m, 2 * MIB), 0);
+	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), -ESTALE);
+	assert_int_equal(hshm_shm_refresh(&b), 0);
+	assert_int_equal(hshm_image_size(&b), 2 * MIB);
+	assert_int_equal(hshm_backend_size(&b), 2 * MIB - 4096);
+	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), 0);
+	hshm_shm_detach(&m);
+	close(fd);
+	hshm_shm_destroy(&b);
+}
+
+/* An object truncated behind a no_map view: errors, never a signal, and
+ * nothing grows the object back. */
+static void test_nomap_truncated(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+	char buf[8];
+	int fd;
+
+	f->ctx.no_map = true;
+	assert_int_equal(make(f, &b, URL, MIB), 0);
+	fd = obj_fd(f, URL);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	f->logs = 0;
+	assert_int_equal(hshm_image_pread(&b, buf, 8, 8192), -EIO);
+	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 8192), -EIO);
+	assert_int_equal(fd_size(fd), 0);
+	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), -ESTALE);
+	assert_int_equal(hshm_spare_pread(&b, buf, 1), -ESTALE);
+	assert_int_equal(hshm_set_id(&b, (struct hshm_backend_id){ 3, 4 }),
+			 -ESTALE);
+	assert_int_equal(fd_size(fd), 0);
+	assert_int_not_equal(hshm_shm_refresh(&b), 0);
+	assert_int_equal(hshm_image_size(&b), MIB + 4096); /* old view stays */
+	assert_int_equal(hshm_backend_id(&b).major, 7);
+	close(fd);
+	hshm_shm_destroy(&b);
+}
+
+/* A scribbled data_capacity never reaches past backend_size (the spare
+ * page), mapped or not. */
+static void test_capacity_clamped(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+
+	assert_int_equal(make(f, &b, URL, MIB), 0);
+	put_le((unsigned char *)hshm_region(&b) + 24, UINT64_C(1) << 40, 8);
+	assert_int_equal(hshm_data_capacity(&b), MIB - 8192);
+	put_le((unsigned char *)hshm_region(&b) + 24, 4096, 8);
+	assert_int_equal(hshm_data_capacity(&b), 4096);
+	hshm_shm_destroy(&b);
+}
+
 /* ---- failure injection: nothing may be left behind ---- */
 
 static void test_inject_init(void **state)
@@ -668,6 +760,9 @@ int main(void)
 		T(test_refresh),
 		T(test_refresh_mid_grow),
 		T(test_pread_pwrite_clamp),
+		T(test_nomap_io),
+		T(test_nomap_truncated),
+		T(test_capacity_clamped),
 		T(test_inject_init),
 		T(test_inject_attach),
 		T(test_inject_resize),
