@@ -301,11 +301,15 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 	struct hshm_backend *be = &n->region->be;
 	uint64_t lo = hshm_data_offset(be);
 	uint64_t hi = lo + hshm_data_capacity(be);
+	char label[48];
 
 	if (off < lo) {
-		HSHMFS_LOG(FUSE_LOG_INFO, "write at %llu to '%s' refused: the "
-			   "header pages end at %llu\n", (unsigned long long)off,
-			   n->name ? n->name : "?", (unsigned long long)lo);
+		/* not n->name: no tree lock here (a rename frees it) */
+		HSHMFS_LOG(FUSE_LOG_INFO, "write at %llu to region %s refused: "
+			   "the header pages end at %llu\n",
+			   (unsigned long long)off,
+			   region_label(n->region, label, sizeof(label)),
+			   (unsigned long long)lo);
 		return -EPERM;
 	}
 	if (off >= hi)
@@ -466,8 +470,11 @@ void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	}
 	if (kind == HSHM_GPU_MALLOC && (fi->fh & FH_RDONLY)) {
 		/* the IPC handle gives write access to the device memory */
-		HSHMFS_LOG(FUSE_LOG_INFO, "GPU handle of '%s' refused to a "
-			   "read-only open\n", n->name ? n->name : "?");
+		char label[48];
+
+		HSHMFS_LOG(FUSE_LOG_INFO, "GPU handle of region %s refused to "
+			   "a read-only open\n",
+			   region_label(n->region, label, sizeof(label)));
 		fuse_reply_err(req, EACCES);
 		return;
 	}

@@ -209,6 +209,9 @@ void hnode_entry(struct hshmfs *fs, struct hnode *n, struct fuse_entry_param *e)
 
 /* ---- regions (region.c) ------------------------------------------------- */
 
+/** @r's url, or "<kind>#<serial>" when it has no object (malloc,
+ * gpu_malloc), for log lines: both are fixed at creation, so no lock. */
+const char *region_label(const struct hregion *r, char *buf, size_t len);
 /** A region with no backend yet (fd -1, state "ok"), or NULL (no memory):
  * the one place a struct hregion is built. */
 struct hregion *region_new(enum hshm_backend_kind kind);

@@ -43,6 +43,15 @@ static void meta_wipe(struct hregion *r)
 	hshm_spare_pwrite(&r->be, &zero, sizeof(zero));
 }
 
+const char *region_label(const struct hregion *r, char *buf, size_t len)
+{
+	if (r->url[0])
+		return r->url;
+	snprintf(buf, len, "%s#%llu", hshm_backend_kind_name(r->kind),
+		 (unsigned long long)r->serial);
+	return buf;
+}
+
 struct hregion *region_new(enum hshm_backend_kind kind)
 {
 	struct hregion *r = calloc(1, sizeof(*r));

@@ -84,7 +84,7 @@ zero_handle=$(printf '0%.0s' $(seq 128))
 sc_ioctl() {
 	local f p out dsz h
 	# echo over a host region's header (the CLI's contract below)
-	it_allow "hshmfs: write at 0 to 'x' refused: the header pages end at 8192"
+	it_allow "hshmfs: write at 0 to region [^ ]+ refused: the header pages end at 8192"
 	gpu_mount "$RUNTIME"
 	match "$(head -n 1 "$IT_LOG")" "GPU runtime: .*" "the daemon names its runtime"
 	ok "gpu_malloc directory" gpu_dir g gpu_malloc 0
@@ -184,7 +184,7 @@ sc_attach() {
 # io: read/write through device copies; header protected; no mmap.
 sc_io() {
 	local f size off cap
-	it_allow "hshmfs: write at (0|4096|8191) to 'a' refused: the header pages end at 8192"
+	it_allow "hshmfs: write at (0|4096|8191) to region [^ ]+ refused: the header pages end at 8192"
 	gpu_mount "$RUNTIME"
 	ok "gpu_malloc directory" gpu_dir g gpu_malloc 0
 	f=$(new_file g a) || { it_fail "create"; return; }
@@ -198,7 +198,7 @@ sc_io() {
 	eq "$("$H" pwrite "$f" "$off" 16)" OK "write at the data"
 	eq "$("$H" pwrite "$f" "$size" 1)" ENOSPC "write past the end"
 	eq "$("$H" mmap "$f")" ENODEV "mmap of device memory"
-	match "$(cat "$IT_LOG")" "write at 0 to 'a' refused" "the daemon says why"
+	match "$(cat "$IT_LOG")" "write at 0 to region [^ ]+ refused" "the daemon says why"
 	head -c 300000 /dev/urandom >"$IT_TMP/rand"
 	ok "dd writes random bytes at the data" \
 		dd if="$IT_TMP/rand" of="$f" bs=65536 seek="$off" oflag=seek_bytes \
@@ -257,7 +257,7 @@ sc_truncate() {
 # marker: ls -l / stat / getfattr tell GPU regions from host ones.
 sc_marker() {
 	local f s x
-	it_allow "hshmfs: GPU handle of 'a' refused to a read-only open"
+	it_allow "hshmfs: GPU handle of region [^ ]+ refused to a read-only open"
 	gpu_mount "$RUNTIME"
 	ok "gpu_malloc directory" gpu_dir g gpu_malloc 0
 	ok "gpu_shm_mmap directory" gpu_dir s gpu_shm_mmap 0
@@ -297,7 +297,7 @@ sc_marker() {
 # ioctl; a second process attaches and writes through the host pointer.
 sc_shm_mmap() {
 	local f size off cap r
-	it_allow "hshmfs: write at 0 to 'a' refused: the header pages end at 4096"
+	it_allow "hshmfs: write at 0 to region [^ ]+ refused: the header pages end at 4096"
 	gpu_mount "$RUNTIME"
 	ok "gpu_shm_mmap directory" gpu_dir s gpu_shm_mmap 0
 	f=$(new_file s a) || { it_fail "create"; return; }

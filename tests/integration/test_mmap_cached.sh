@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_init
 it_allow '^hshmfs: mmap mode: cached \(forced by mmap=cached\)$'
-it_allow "^hshmfs: write at [0-9]+ to '[^']*' refused: the header pages end at [0-9]+$"
+it_allow "^hshmfs: write at [0-9]+ to region [^ ]+ refused: the header pages end at [0-9]+$"
 it_mount "mmap=cached"
 cd "$MNT" || exit 1
 

@@ -5,7 +5,7 @@
 # every byte is the backing object's byte, both ways, at once.
 . "$(dirname "$0")/lib.sh"
 it_init
-it_allow "^hshmfs: write at [0-9]+ to '[^']*' refused: the header pages end at [0-9]+$"
+it_allow "^hshmfs: write at [0-9]+ to region [^ ]+ refused: the header pages end at [0-9]+$"
 it_allow "^hshmfs: open of '[^']*' with O_TRUNC refused: a region cannot be shorter than its headers$"
 it_mount
 cd "$MNT" || exit 1
