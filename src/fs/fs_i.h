@@ -95,20 +95,34 @@ struct hdir {
 
 enum { HSHMFS_VIEW_NONE = 0, HSHMFS_VIEW_ROOT, HSHMFS_VIEW_USER };
 
-/** A region file: the daemon's view of one HSHM region. */
+/*
+ * A region file: the daemon's view of one HSHM region.  Built by
+ * region_new() and torn down by region_free() only (region.c).
+ *
+ * Locks, always taken in this order: fs->tree_lock, then the node's lock,
+ * then map_lock.  "node" below means the owning hnode's lock.
+ */
 struct hregion {
+	/* map_lock: held for reading by I/O and for writing by anything that
+	 * changes the view (resize, refresh, record and header writes).  The
+	 * view's size and header copy, and @damaged, @state, @obj_size and
+	 * @obj_mtime, change only with both the node lock and map_lock (for
+	 * writing) held, so either one is enough to read them. */
+	pthread_rwlock_t map_lock;
 	struct hshm_backend be;
+	bool damaged;
+	char state[96];              /* "ok" or why it cannot be attached */
+	uint64_t obj_size;           /* damaged: the object's real size */
+	struct timespec obj_mtime;   /* damaged: its mtime when marked */
+	/* fixed at creation: no lock */
 	enum hshm_backend_kind kind;
-	pthread_rwlock_t map_lock;   /* read/write vs resize (remap) */
 	uint64_t serial;             /* object name "<prefix>.r<serial>" */
+	char url[HSHM_URL_MAX + 1];  /* the object's url ("" for memfd kinds) */
+	/* node lock */
 	int backing_id;              /* passthrough id, 0 = none */
 	unsigned backing_refs;
 	unsigned ipc_opens;          /* gpu_malloc handles handed out */
-	char state[96];              /* "ok" or why it cannot be attached */
-	bool damaged;
-	char url[HSHM_URL_MAX + 1];  /* the object's url ("" for memfd kinds) */
-	uint64_t obj_size;           /* damaged: the object's real size */
-	struct timespec obj_mtime;   /* damaged: its mtime when marked */
+	/* upstream.c, under the tree lock: publishing and the /.hshm view */
 	bool linked;                 /* published in chimaera_<user>/ */
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
@@ -116,29 +130,38 @@ struct hregion {
 	char *link_path;             /* upstream view: the link attached by */
 };
 
-/** An inode of the filesystem.  Guarded by fs->tree_lock for the tree
- * fields and by @lock for attributes and the region. */
+/*
+ * An inode of the filesystem.  "tree" = fs->tree_lock: written with it held
+ * for writing, read with it held in either mode.  "lock" = @lock, taken
+ * after the tree lock.  Whoever holds an open handle (nopen > 0) or a
+ * kernel reference may use the node itself without the tree lock: it is
+ * freed only under the tree lock for writing once both are gone.
+ */
 struct hnode {
-	uint64_t ino;
-	uint64_t nlookup;            /* kernel references (forget) */
-	unsigned nopen;              /* open handles */
-	struct hnode *parent;        /* NULL for the root and unlinked nodes */
-	char *name;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	nlink_t nlink;
-	struct timespec atime, mtime, ctime;
-	bool unlinked;
-	bool foreign;                /* not made by this mount (e.g. /.hshm) */
-	uint64_t dir_cookie;         /* position in the parent's listing */
+	uint64_t ino;                /* fixed */
+	uint64_t nlookup;            /* atomic under the tree lock (read);
+	                              * plain under it for writing (forget) */
+	unsigned nopen;              /* lock; its last drop under the tree */
+	struct hnode *parent;        /* tree; NULL: root and unlinked nodes */
+	char *name;                  /* tree: freed by rename/unlink */
+	mode_t mode;                 /* lock */
+	uid_t uid;                   /* lock */
+	gid_t gid;                   /* lock */
+	nlink_t nlink;               /* lock */
+	struct timespec atime, mtime, ctime; /* lock */
+	bool unlinked;               /* tree */
+	bool foreign;                /* fixed: not made by this mount (/.hshm) */
+	uint64_t dir_cookie;         /* tree: position in the parent's listing */
 	pthread_mutex_t lock;
-	struct hnode *ino_next;      /* ino hash chain */
-	struct hnode *name_next;     /* parent's name hash chain */
-	struct hnode *prev, *next;   /* parent's insertion list */
-	struct hdir *dir;            /* S_IFDIR */
-	struct hregion *region;      /* S_IFREG */
-	char *target;                /* S_IFLNK */
+	struct hnode *ino_next;      /* tree: ino hash chain */
+	struct hnode *name_next;     /* tree: parent's name hash chain */
+	struct hnode *prev, *next;   /* tree: parent's insertion list */
+	struct hdir *dir;            /* fixed pointer (S_IFDIR); its contents:
+	                              * tree, its defaults: lock */
+	struct hregion *region;      /* S_IFREG: set before linking, cleared
+	                              * under the tree lock (writing) once
+	                              * unlinked and not open; see hregion */
+	char *target;                /* fixed (S_IFLNK) */
 };
 
 /* ---- the session (one per mount; no globals) ---------------------------- */
@@ -150,13 +173,14 @@ struct hshmfs {
 	struct hshmfs_config cfg;
 	struct hshm_ctx hctx;
 	struct fuse_session *se;
-	pthread_rwlock_t tree_lock;  /* namespace: hashes, parents, names */
-	struct hnode **ino_buckets;
-	size_t ino_nbuckets, ino_count;
-	uint64_t next_ino;
-	uint64_t next_serial;        /* guarded by tree_lock */
-	uint64_t next_cookie;
-	struct hnode *root;
+	/* the namespace: every "tree" field of struct hnode and these */
+	pthread_rwlock_t tree_lock;
+	struct hnode **ino_buckets;  /* tree */
+	size_t ino_nbuckets, ino_count; /* tree */
+	uint64_t next_ino;           /* tree (writing) */
+	uint64_t next_serial;        /* atomic (__atomic_fetch_add), no lock */
+	uint64_t next_cookie;        /* tree (writing) */
+	struct hnode *root;          /* fixed after setup */
 	struct hshmfs_pt *pt;
 	struct hshmfs_ns *ns;
 	uint32_t id_major;           /* major of the ids this mount makes */
