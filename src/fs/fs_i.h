@@ -153,6 +153,8 @@ struct hnode {
 	bool foreign;                /* fixed: not made by this mount (/.hshm) */
 	uint64_t dir_cookie;         /* tree: position in the parent's listing */
 	pthread_mutex_t lock;
+	pthread_t lock_holder;       /* lock: who holds it (node_held()) */
+	bool lock_held;              /* lock */
 	struct hnode *ino_next;      /* tree: ino hash chain */
 	struct hnode *name_next;     /* tree: parent's name hash chain */
 	struct hnode *prev, *next;   /* tree: parent's insertion list */
@@ -230,6 +232,20 @@ void hnode_dir_defaults(struct hshmfs *fs, struct hnode *dir,
 void hnode_touch(struct hnode *n, bool atime, bool mtime, bool ctime);
 /** Fill an entry reply for @n and take a lookup reference. */
 void hnode_entry(struct hshmfs *fs, struct hnode *n, struct fuse_entry_param *e);
+
+/* ---- locks (lock.c) ----------------------------------------------------- */
+
+/* fs->tree_lock and node locks are taken and released only through these,
+ * so that debug builds can assert() what a function's contract needs. */
+void tree_rdlock(struct hshmfs *fs);
+void tree_wrlock(struct hshmfs *fs);
+void tree_unlock(struct hshmfs *fs);
+/** Whether this thread holds the tree lock (for writing, if @write). */
+bool tree_held(bool write);
+void node_lock(struct hnode *n);
+void node_unlock(struct hnode *n);
+/** Whether this thread holds @n's lock. */
+bool node_held(const struct hnode *n);
 
 /* ---- regions (region.c) ------------------------------------------------- */
 
