@@ -195,34 +195,39 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 /*
  * Reads and writes take only the region's map lock (for reading).
  *
- * A host region's read is answered from its object's fd: libfuse splices
- * the bytes into the reply (or preads them where splice is not to be had).
- * Nothing is mapped, so an object shrunk behind hshmfs costs that one
- * request an -EIO, never the daemon a SIGBUS.  The real size is checked
- * first, so that such a read fails rather than coming back short.
+ * Nothing is mapped: a read is a pread from the region's object (or a
+ * device copy for gpu_malloc) into the worker thread's read buffer, then
+ * the reply.  An object shrunk behind hshmfs gives a short pread, which
+ * the library turns into -EIO for that one request; it cannot raise a
+ * signal.  The buffer is kept per worker thread (a key of the session):
+ * a fresh megabyte per read would cost its page faults every time, and a
+ * splice from the object measured slower than this copy (performance.md).
  */
-static int read_host(fuse_req_t req, struct hregion *r, size_t size,
-		     uint64_t off)
+int file_bufs_init(struct hshmfs *fs)
 {
-	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
-	uint64_t end = hshm_image_size(&r->be);
-	int fd = hshm_backend_fd(&r->be);
-	struct stat st;
+	int err = pthread_key_create(&fs->read_buf, free);
 
-	if (fstat(fd, &st) == -1)
-		return -errno;
-	if ((uint64_t)st.st_size < end)
-		return -EIO; /* shrunk behind our back: the caller refreshes */
-	if (off >= end) {
-		fuse_reply_buf(req, NULL, 0);
-		return 0;
+	return err ? -err : 0;
+}
+
+void file_bufs_fini(struct hshmfs *fs)
+{
+	free(pthread_getspecific(fs->read_buf)); /* the destroying thread's */
+	pthread_setspecific(fs->read_buf, NULL);
+	pthread_key_delete(fs->read_buf);
+}
+
+/* This thread's buffer of HSHMFS_READ_BUF bytes, or NULL (no memory). */
+static char *read_buf(struct hshmfs *fs)
+{
+	char *b = pthread_getspecific(fs->read_buf);
+
+	if (!b && (b = aligned_alloc(4096, HSHMFS_READ_BUF)) &&
+	    pthread_setspecific(fs->read_buf, b)) {
+		free(b);
+		b = NULL;
 	}
-	bv.buf[0].size = (size_t)(size < end - off ? size : end - off);
-	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	bv.buf[0].fd = fd;
-	bv.buf[0].pos = (off_t)off;
-	fuse_reply_data(req, &bv, 0);
-	return 0;
+	return b;
 }
 
 /*
@@ -241,24 +246,23 @@ static void hide_ipc_page(struct hregion *r, char *buf, size_t got,
 		memset(buf + (a - off), 0, (size_t)(b - a));
 }
 
-static void read_copy(fuse_req_t req, struct hregion *r, size_t size,
-		      uint64_t off)
+static int read_copy(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
+		     size_t size, uint64_t off)
 {
-	char *buf = malloc(size ? size : 1);
+	bool own = size > HSHMFS_READ_BUF;
+	char *buf = own ? malloc(size) : read_buf(fs);
 	ssize_t got;
 
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	if (!buf)
+		return -ENOMEM;
 	got = hshm_image_pread(&r->be, buf, size, off);
-	if (got < 0) {
-		fuse_reply_err(req, (int)-got);
-	} else {
+	if (got >= 0) {
 		hide_ipc_page(r, buf, (size_t)got, off);
 		fuse_reply_buf(req, buf, (size_t)got);
 	}
-	free(buf);
+	if (own)
+		free(buf);
+	return got < 0 ? (int)got : 0;
 }
 
 static void region_gone(struct hnode *n)
@@ -280,12 +284,8 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	pthread_rwlock_rdlock(&r->map_lock);
-	if (r->damaged)
-		err = -EIO;
-	else if (hshm_backend_fd(&r->be) >= 0)
-		err = read_host(req, r, size, (uint64_t)off);
-	else
-		read_copy(req, r, size, (uint64_t)off);
+	err = r->damaged ? -EIO
+			 : read_copy(fs_of(req), req, r, size, (uint64_t)off);
 	pthread_rwlock_unlock(&r->map_lock);
 	if (err == -EIO)
 		region_gone(n);

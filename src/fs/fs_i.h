@@ -189,6 +189,7 @@ struct hshmfs {
 	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
 	double attr_timeout;
 	double entry_timeout;
+	pthread_key_t read_buf;      /* file.c: each worker's read buffer */
 };
 
 static inline struct hshmfs *fs_of(fuse_req_t req)
@@ -340,6 +341,12 @@ void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi);
+/** Bytes of a worker's read buffer (a read of more gets its own). */
+#define HSHMFS_READ_BUF (1u << 20)
+/** The per-thread read buffers (a session key): 0 or -errno (-EAGAIN,
+ * -ENOMEM from pthread_key_create). */
+int file_bufs_init(struct hshmfs *fs);
+void file_bufs_fini(struct hshmfs *fs);
 void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	      struct fuse_file_info *fi, unsigned flags, const void *in_buf,
 	      size_t in_bufsz, size_t out_bufsz);

@@ -158,7 +158,9 @@ static int setup(struct hshmfs *fs)
 	if (err)
 		return err;
 	pthread_rwlock_init(&fs->tree_lock, NULL);
-	err = hnode_table_init(fs);
+	err = file_bufs_init(fs);
+	if (!err)
+		err = hnode_table_init(fs);
 	if (err)
 		return err;
 	fs->root = hnode_new_root(fs, fs->cfg.root_mode, fs->cfg.root_uid,
@@ -220,8 +222,10 @@ out_session:
 static void teardown(struct hshmfs *fs)
 {
 	ns_stop(fs); /* saves the last directory changes */
-	if (fs->ino_buckets)
+	if (fs->ino_buckets) {
 		hnode_table_fini(fs);
+		file_bufs_fini(fs);
+	}
 	hshmfs_pt_fini(fs);
 	pthread_rwlock_destroy(&fs->tree_lock);
 	if (fs->lock_fd > 0)

@@ -13,13 +13,10 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-	/* Replies to reads splice from the object's fd (file.c); requests
-	 * are still read whole by the custom I/O hooks (passthrough.c). */
-	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_MOVE);
-	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
-		conn->want |= FUSE_CAP_SPLICE_WRITE;
-	else
-		conn->want &= ~FUSE_CAP_SPLICE_WRITE;
+	/* no splice: requests are read whole by the custom I/O hooks
+	 * (passthrough.c), and read replies come from a buffer (file.c) */
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+			FUSE_CAP_SPLICE_MOVE);
 	if (conn->max_write < (1u << 20))
 		conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;

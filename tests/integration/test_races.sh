@@ -44,6 +44,7 @@ mkdir "$MNT/d1" "$MNT/d2"
 touch "$MNT/d1/f"
 "$ITOOL" loop "$MNT/d1/f" "$SECS" fallocate >"$IT_TMP/falloc.out" &
 f=$!
+sleep 0.3 # it holds its fd before the names start moving
 "$ITOOL" renloop "$MNT/d1/f" "$MNT/d2/a-much-longer-name-for-f" "$SECS" \
 	>"$IT_TMP/ren.out" &
 r=$!
