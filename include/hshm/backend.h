@@ -356,16 +356,29 @@ const char *hshm_backend_url(const struct hshm_backend *b);
 void *hshm_spare(const struct hshm_backend *b, size_t *len);
 
 /**
- * hshm_spare_pread()/hshm_spare_pwrite() - read or write the first @n bytes
+ * hshm_spare_pread()/hshm_spare_pwrite() - read or write @n bytes at @off
  * of the spare page through the object's fd (mapped or not: never a
  * SIGBUS).  The object's real size is read first: when it is no longer the
  * size this view validated, nothing is read or written.
  * Return: 0; -ENODATA (no spare page: malloc, gpu_malloc, V2 layout, or
- * @n > 4096), -ESTALE (the object's size changed: hshm_shm_refresh() first),
- * -EIO (short transfer), -EINVAL (not attached, NULL @buf), -errno.
+ * @off + @n > 4096), -ESTALE (the object's size changed:
+ * hshm_shm_refresh() first), -EIO (short transfer), -EINVAL (not attached,
+ * NULL @buf), -errno.
  */
-int hshm_spare_pread(const struct hshm_backend *b, void *buf, size_t n);
-int hshm_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n);
+int hshm_spare_pread(const struct hshm_backend *b, size_t off, void *buf,
+		     size_t n);
+int hshm_spare_pwrite(struct hshm_backend *b, size_t off, const void *buf,
+		      size_t n);
+
+/**
+ * hshm_image_zero() - make [@off, @off + @n) of the image read as zeros,
+ * its pages still reserved (host regions: punch the range out of the object
+ * and reserve it again; pwrite of zeros where the file system cannot punch).
+ * The range is clamped to the image.
+ * Return: 0; -EOPNOTSUPP (gpu_malloc), -EINVAL (not attached), -ENOSPC
+ * (the range could not be reserved again), -errno.
+ */
+int hshm_image_zero(struct hshm_backend *b, uint64_t off, uint64_t n);
 
 /**
  * hshm_set_id() - store @id in the region's header (the live header; with

@@ -172,9 +172,13 @@ int hshm_file_header_store(struct hshm_backend *b);
 bool hshm_spare_has(const struct hshm_backend *b);
 
 /** The fd-based bodies of hshm_spare_pread/pwrite() and hshm_set_id(). */
-int hshm_file_spare_pread(const struct hshm_backend *b, void *buf, size_t n);
-int hshm_file_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n);
+int hshm_file_spare_pread(const struct hshm_backend *b, size_t off, void *buf,
+			  size_t n);
+int hshm_file_spare_pwrite(struct hshm_backend *b, size_t off, const void *buf,
+			   size_t n);
 int hshm_file_set_id(struct hshm_backend *b, struct hshm_backend_id id);
+/** The body of hshm_image_zero() for fd-backed regions (range clamped). */
+int hshm_file_zero(struct hshm_backend *b, uint64_t off, uint64_t n);
 
 /** hshm_file_unmap() - unmap the image and close the fd (no logging). */
 void hshm_file_unmap(struct hshm_backend *b);

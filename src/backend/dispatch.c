@@ -342,20 +342,33 @@ HSHM_EXPORT void *hshm_spare(const struct hshm_backend *b, size_t *len)
 	return b->image + b->image_size - HSHM_PAGE;
 }
 
-HSHM_EXPORT int hshm_spare_pread(const struct hshm_backend *b, void *buf,
-				 size_t n)
+HSHM_EXPORT int hshm_spare_pread(const struct hshm_backend *b, size_t off,
+				 void *buf, size_t n)
 {
 	if (!b || !b->ops || !buf)
 		return -EINVAL;
-	return hshm_file_spare_pread(b, buf, n);
+	return hshm_file_spare_pread(b, off, buf, n);
 }
 
-HSHM_EXPORT int hshm_spare_pwrite(struct hshm_backend *b, const void *buf,
-				  size_t n)
+HSHM_EXPORT int hshm_spare_pwrite(struct hshm_backend *b, size_t off,
+				  const void *buf, size_t n)
 {
 	if (!b || !b->ops || !buf)
 		return -EINVAL;
-	return hshm_file_spare_pwrite(b, buf, n);
+	return hshm_file_spare_pwrite(b, off, buf, n);
+}
+
+HSHM_EXPORT int hshm_image_zero(struct hshm_backend *b, uint64_t off,
+				uint64_t n)
+{
+	if (!b || !b->ops || b->fd < 0)
+		return b && b->ops && b->ops->kind == HSHM_GPU_MALLOC ?
+		       -EOPNOTSUPP : -EINVAL;
+	if (off >= b->image_size)
+		return 0;
+	if (n > b->image_size - off)
+		n = b->image_size - off;
+	return hshm_file_zero(b, off, n);
 }
 
 HSHM_EXPORT int hshm_set_id(struct hshm_backend *b, struct hshm_backend_id id)

@@ -2,6 +2,7 @@
 /* file.c: helpers for regions backed by a file (posix_shm_mmap, malloc, gpu_shm_mmap). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <limits.h>
 #include <sched.h>
 #include <string.h>
@@ -385,27 +386,29 @@ ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 
 /* The spare page's offset, once the object is checked to be the size this
  * view validated. */
-static int spare_off(const struct hshm_backend *b, size_t n, uint64_t *off)
+static int spare_off(const struct hshm_backend *b, size_t at, size_t n,
+		     uint64_t *off)
 {
 	uint64_t size;
 	int err;
 
-	if (!hshm_spare_has(b) || n > HSHM_PAGE)
+	if (!hshm_spare_has(b) || at > HSHM_PAGE || n > HSHM_PAGE - at)
 		return -ENODATA;
 	err = hshm_obj_size(b->fd, &size);
 	if (err)
 		return err;
 	if (size != b->image_size)
 		return -ESTALE;
-	*off = b->image_size - HSHM_PAGE;
+	*off = b->image_size - HSHM_PAGE + at;
 	return 0;
 }
 
-int hshm_file_spare_pread(const struct hshm_backend *b, void *buf, size_t n)
+int hshm_file_spare_pread(const struct hshm_backend *b, size_t at, void *buf,
+			  size_t n)
 {
 	uint64_t off;
 	ssize_t got;
-	int err = spare_off(b, n, &off);
+	int err = spare_off(b, at, n, &off);
 
 	if (err)
 		return err;
@@ -415,10 +418,11 @@ int hshm_file_spare_pread(const struct hshm_backend *b, void *buf, size_t n)
 	return (size_t)got == n ? 0 : -EIO;
 }
 
-int hshm_file_spare_pwrite(struct hshm_backend *b, const void *buf, size_t n)
+int hshm_file_spare_pwrite(struct hshm_backend *b, size_t at, const void *buf,
+			   size_t n)
 {
 	uint64_t off;
-	int err = spare_off(b, n, &off);
+	int err = spare_off(b, at, n, &off);
 
 	return err ? err : pwrite_all(b->fd, buf, n, off);
 }
@@ -443,4 +447,37 @@ int hshm_file_set_id(struct hshm_backend *b, struct hshm_backend_id id)
 	if (err)
 		b->shadow.id = old;
 	return err;
+}
+
+/* Zeros by pwrite, for a file system that cannot punch holes. */
+static int zero_by_write(struct hshm_backend *b, uint64_t off, uint64_t n)
+{
+	static const char zeros[65536];
+
+	while (n) {
+		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		int err = pwrite_all(b->fd, zeros, k, off);
+
+		if (err)
+			return fail(b, "zeroing a range of", err);
+		off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int hshm_file_zero(struct hshm_backend *b, uint64_t off, uint64_t n)
+{
+	int err;
+
+	if (n == 0)
+		return 0;
+	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)n)) {
+		if (errno != EOPNOTSUPP)
+			return fail(b, "punching a range of", -errno);
+		return zero_by_write(b, off, n);
+	}
+	err = hshm_obj_reserve(b->fd, off, n);
+	return err ? fail(b, "reserving a zeroed range of", err) : 0;
 }

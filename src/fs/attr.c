@@ -102,6 +102,12 @@ static void set_times(struct hnode *n, const struct stat *a, int to_set,
 		n->ctime = now;
 }
 
+/* st_size: the data view's length or the image's size. */
+static uint64_t file_size(struct hnode *n)
+{
+	return n->region->dview ? n->region->length : region_size(n);
+}
+
 static int set_size(struct hshmfs *fs, struct hnode *n, off_t size)
 {
 	if (n->dir)
@@ -110,13 +116,16 @@ static int set_size(struct hshmfs *fs, struct hnode *n, off_t size)
 		return -EINVAL;
 	if (size < 0)
 		return -EINVAL;
+	if (n->region->dview)
+		return n->region->damaged ? -EIO
+					  : dview_set_length(fs, n, (uint64_t)size);
 	return region_resize(fs, n, (uint64_t)size);
 }
 
 static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 		      int to_set)
 {
-	uint64_t old_size = n->region ? region_size(n) : 0;
+	uint64_t old_size = n->region ? file_size(n) : 0;
 	int err = 0;
 
 	if (n->foreign && fs->cfg.upstream != HSHMFS_UPSTREAM_RW &&
@@ -132,7 +141,7 @@ static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 		err = set_mode(fs, n, a->st_mode);
 	if (err)
 		return err;
-	set_times(n, a, to_set, n->region && region_size(n) != old_size);
+	set_times(n, a, to_set, n->region && file_size(n) != old_size);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct new_region {
 	enum hshm_backend_kind kind;
 	uint64_t size;
 	int gpu;
+	bool dview;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -48,6 +49,9 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	err = dir_may_add(dir, name);
 	if (!err) {
 		hnode_dir_defaults(fs, dir, &nr->kind, &nr->size, &nr->gpu);
+		/* no host pages to show at offset 0: gpu_malloc is an image */
+		nr->dview = nr->kind != HSHM_GPU_MALLOC &&
+			    dview_of_dir(fs, dir);
 		/* no setuid/setgid (killpriv, passthrough.c), no sticky bit
 		 * (it marks GPU regions) */
 		nr->mode = S_IFREG | (mode & 0777);
@@ -71,6 +75,7 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 				    nr.gid, nr.mode);
 	if (err)
 		return err;
+	r->dview = nr.dview;
 	pthread_rwlock_wrlock(&fs->tree_lock);
 	dir = hnode_by_ino(fs, parent);
 	err = dir_may_add(dir, name);
@@ -153,10 +158,13 @@ static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 			   n->name ? n->name : "?", n->region->state);
 		return -EIO;
 	}
+	if ((flags & O_TRUNC) && n->region->dview)
+		return dview_set_length(fs, n, 0);
 	if (flags & O_TRUNC) {
 		HSHMFS_LOG(FUSE_LOG_INFO, "open of '%s' with O_TRUNC refused: "
-			   "a region cannot be shorter than its headers\n",
-			   n->name ? n->name : "?");
+			   "a region cannot be shorter than its headers (a "
+			   "directory with user.hshm.view=data takes plain "
+			   "files)\n", n->name ? n->name : "?");
 		return -EINVAL;
 	}
 	return 0;
@@ -246,8 +254,8 @@ static void hide_ipc_page(struct hregion *r, char *buf, size_t got,
 		memset(buf + (a - off), 0, (size_t)(b - a));
 }
 
-static int read_copy(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
-		     size_t size, uint64_t off)
+int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
+		    size_t size, uint64_t off)
 {
 	bool own = size > HSHMFS_READ_BUF;
 	char *buf = own ? malloc(size) : read_buf(fs);
@@ -284,8 +292,12 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	pthread_rwlock_rdlock(&r->map_lock);
-	err = r->damaged ? -EIO
-			 : read_copy(fs_of(req), req, r, size, (uint64_t)off);
+	if (r->damaged)
+		err = -EIO;
+	else if (r->dview)
+		err = dview_read(fs_of(req), req, r, size, (uint64_t)off);
+	else
+		err = file_read_image(fs_of(req), req, r, size, (uint64_t)off);
 	pthread_rwlock_unlock(&r->map_lock);
 	if (err == -EIO)
 		region_gone(n);
@@ -327,6 +339,14 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (n->region->dview) {
+		done = dview_write(fs_of(req), n, buf, size, (uint64_t)off);
+		if (done < 0)
+			fuse_reply_err(req, (int)-done);
+		else
+			fuse_reply_write(req, (size_t)done);
 		return;
 	}
 	pthread_rwlock_rdlock(&n->region->map_lock);
@@ -407,10 +427,12 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	}
 	pthread_rwlock_rdlock(&fs->tree_lock); /* the record holds the path */
 	pthread_mutex_lock(&n->lock);
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > region_size(n))
-		err = region_resize(fs, n, end);
-	else if (n->region->damaged)
+	if (n->region->damaged)
 		err = -EIO;
+	else if (n->region->dview)
+		err = dview_fallocate(fs, n, end, !(mode & FALLOC_FL_KEEP_SIZE));
+	else if (!(mode & FALLOC_FL_KEEP_SIZE) && end > region_size(n))
+		err = region_resize(fs, n, end);
 	if (!err) { /* every fallocate marks the file modified, as on tmpfs */
 		hnode_touch(n, false, true, true);
 		region_save_meta(fs, n);

@@ -88,6 +88,8 @@ struct hdir {
 	enum hshm_backend_kind backend;
 	uint64_t size;
 	int gpu;                     /* -1: inherit */
+	int dview;                   /* user.hshm.view: -1 inherit, 0 image,
+	                              * 1 data (dview.c) */
 	int view;                    /* HSHMFS_VIEW_*: part of /.hshm */
 	struct { dev_t dev; ino_t ino; } *dismissed; /* rm'ed in the view */
 	size_t ndismissed;
@@ -114,7 +116,9 @@ struct hregion {
 	char state[96];              /* "ok" or why it cannot be attached */
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
+	uint64_t length;             /* data view: st_size (dview.c) */
 	/* fixed at creation: no lock */
+	bool dview;                  /* the data view (dview.c) */
 	enum hshm_backend_kind kind;
 	uint64_t serial;             /* object name "<prefix>.r<serial>" */
 	char url[HSHM_URL_MAX + 1];  /* the object's url ("" for memfd kinds) */
@@ -279,6 +283,38 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n);
 /** Write @id into the region's header (node lock held).  0, -EIO (damaged),
  * -EOPNOTSUPP (gpu_malloc) or -errno (logged). */
 int region_set_id(struct hnode *n, struct hshm_backend_id id);
+/** Write the data view's length into the length slot of the spare page
+ * (map_lock held for writing); nothing for the image view.  Best effort:
+ * a failure leaves the region damaged-or-stale, found at the next refresh. */
+void region_store_length(struct hregion *r);
+/** The length slot: the last 8 bytes of the spare page (little-endian). */
+#define HSHMFS_LENGTH_SLOT (4096 - 8)
+/* ---- the data view (dview.c) ---- */
+/** Whether new regions in @dir get the data view (tree_lock held). */
+bool dview_of_dir(struct hshmfs *fs, struct hnode *dir);
+/** Make the data capacity at least @end bytes, growing to at least twice
+ * what it was (tree lock and node lock held).  0 or the errors of
+ * region_resize, -EFBIG. */
+int dview_reserve(struct hshmfs *fs, struct hnode *n, uint64_t end);
+/** truncate(2) in the data view: the length becomes @len, what it drops
+ * reads as zeros (tree lock and node lock held).  0 or -errno. */
+int dview_set_length(struct hshmfs *fs, struct hnode *n, uint64_t len);
+/** fallocate(2) in the data view: capacity for @end bytes; the length
+ * becomes @end if @extend and it is longer (tree and node locks held). */
+int dview_fallocate(struct hshmfs *fs, struct hnode *n, uint64_t end,
+		    bool extend);
+/** read(2) in the data view (map_lock held for reading).  0 (replied) or
+ * -errno (not replied). */
+int dview_read(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
+	       size_t size, uint64_t off);
+/** write(2) in the data view (no lock held): bytes written or -errno
+ * (-EIO damaged, -ENOSPC, -EFBIG). */
+ssize_t dview_write(struct hshmfs *fs, struct hnode *n, const char *buf,
+		    size_t size, uint64_t off);
+/** Reply to a read of @size bytes at image offset @off (map_lock held for
+ * reading).  0 (replied) or -errno (not replied). */
+int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
+		    size_t size, uint64_t off);
 /** Current image size (st_size). */
 uint64_t region_size(struct hnode *n);
 /** Refresh a size change made by another process; true if it changed. */
@@ -375,6 +411,8 @@ int hshmfs_xattr_parse_backend(const char *v, size_t n,
 			       enum hshm_backend_kind *kind);
 int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out);
 int hshmfs_xattr_parse_int(const char *v, size_t n, int *out);
+/** "image" (0) or "data" (1), for user.hshm.view. */
+int hshmfs_xattr_parse_view(const char *v, size_t n, int *out);
 
 /* ---- upstream HSHM (upstream.c) ----------------------------------------- */
 

@@ -120,6 +120,7 @@ static struct hdir *hdir_new(void)
 		return NULL;
 	}
 	d->gpu = -1;
+	d->dview = -1;
 	return d;
 }
 
@@ -365,7 +366,8 @@ void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 	st->st_ctim = n->ctime;
 	st->st_blksize = 4096;
 	if (n->region) {
-		st->st_size = (off_t)region_size(n);
+		st->st_size = (off_t)(n->region->dview ? n->region->length
+						       : region_size(n));
 		/* GPU regions are marked with the sticky bit (ls -l: 't'/'T'),
 		 * which means nothing else on a regular file on Linux. */
 		if (n->region->kind == HSHM_GPU_MALLOC ||

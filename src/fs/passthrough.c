@@ -310,6 +310,8 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 		fi->direct_io = 1;
 		return 0;
 	}
+	if (r->dview) /* file offsets are not the object's: the page cache */
+		return 0;
 	if (!hshmfs_pt_shared(fs))
 		return 0; /* cached: the page cache, coherent only at open */
 	err = backing_get(fs, r);

@@ -34,13 +34,24 @@ uint64_t region_size(struct hnode *n)
 				  : hshm_image_size(&n->region->be);
 }
 
-/* Zero the record where it is now (map_lock held for writing): a grow
- * turns its page into data, which must read as zeros. */
+/* Zero the spare page where it is now (map_lock held for writing): a
+ * grow turns it into data, which must read as zeros. */
 static void meta_wipe(struct hregion *r)
 {
-	static const struct hshmfs_meta zero;
+	static const char zero[4096];
 
-	hshm_spare_pwrite(&r->be, &zero, sizeof(zero));
+	hshm_spare_pwrite(&r->be, 0, zero, sizeof(zero));
+}
+
+void region_store_length(struct hregion *r)
+{
+	unsigned char le[8];
+
+	if (!r->dview)
+		return;
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(r->length >> (8 * i));
+	hshm_spare_pwrite(&r->be, HSHMFS_LENGTH_SLOT, le, sizeof(le));
 }
 
 const char *region_label(const struct hregion *r, char *buf, size_t len)
@@ -268,9 +279,11 @@ static void record_store(struct hshmfs *fs, struct hnode *n)
 	int err;
 
 	meta_from_node(fs, n, &m);
-	err = hshm_spare_pwrite(&r->be, &m, sizeof(m));
+	err = hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
 	if (err == -ESTALE && !region_follow(r))
-		err = hshm_spare_pwrite(&r->be, &m, sizeof(m));
+		err = hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
+	if (!err)
+		region_store_length(r);
 	if (err && err != -ENODATA && !r->damaged)
 		HSHMFS_LOG(FUSE_LOG_WARNING, "region %s: record not saved: "
 			   "%s\n", r->url, strerror(-err));
@@ -327,11 +340,11 @@ static void meta_detach(struct hnode *n)
 		return;
 	pthread_mutex_lock(&n->lock);
 	pthread_rwlock_wrlock(&r->map_lock);
-	if (!region_follow(r) && !hshm_spare_pread(&r->be, &m, sizeof(m)) &&
+	if (!region_follow(r) && !hshm_spare_pread(&r->be, 0, &m, sizeof(m)) &&
 	    !meta_check(&m, sizeof(m))) {
 		m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
 		m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
-		hshm_spare_pwrite(&r->be, &m, sizeof(m));
+		hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
 	}
 	pthread_rwlock_unlock(&r->map_lock);
 	pthread_mutex_unlock(&n->lock);

@@ -98,6 +98,21 @@ int hshmfs_xattr_parse_int(const char *v, size_t n, int *out)
 	return 0;
 }
 
+int hshmfs_xattr_parse_view(const char *v, size_t n, int *out)
+{
+	char buf[8];
+
+	if (xval(v, n, buf, sizeof(buf)))
+		return -EINVAL;
+	if (!strcmp(buf, "image"))
+		*out = 0;
+	else if (!strcmp(buf, "data"))
+		*out = 1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* ---- attribute table ------------------------------------------------------ */
 
 enum xa_on { XA_REG = 1, XA_DIR = 2 };
@@ -124,6 +139,7 @@ static const struct xattr_def xattr_defs[] = {
 	{ "kind", XA_REG, false, false },
 	{ "state", XA_REG, false, false },
 	{ "size", XA_DIR, true, false },
+	{ "view", XA_REG | XA_DIR, false, false },
 };
 
 static const struct xattr_def *xattr_find(const char *name, unsigned on)
@@ -176,6 +192,8 @@ static int reg_value(struct hshmfs *fs, struct hnode *n, const char *a,
 		return snprintf(out, len, "%d", hshm_is_owner(be) ? 1 : 0);
 	if (!strcmp(a, "layout"))
 		return snprintf(out, len, "%s", hshm_layout_name(be->layout));
+	if (!strcmp(a, "view"))
+		return snprintf(out, len, "%s", r->dview ? "data" : "image");
 	return -ENODATA;
 }
 
@@ -193,6 +211,9 @@ static int dir_value(struct hshmfs *fs, struct hnode *n, const char *a,
 		return snprintf(out, len, "%" PRIu64, size);
 	if (!strcmp(a, "data_id"))
 		return snprintf(out, len, "%d", gpu);
+	if (!strcmp(a, "view"))
+		return snprintf(out, len, "%s", dview_of_dir(fs, n) ? "data"
+								     : "image");
 	return -ENODATA;
 }
 
@@ -339,6 +360,8 @@ static int set_dir(struct hnode *n, const char *a, const char *v, size_t len)
 			d->size = size;
 			d->has_size = true;
 		}
+	} else if (!strcmp(a, "view")) {
+		err = hshmfs_xattr_parse_view(v, len, &d->dview);
 	} else {
 		err = hshmfs_xattr_parse_int(v, len, &gpu);
 		if (!err)
@@ -419,6 +442,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 			n->dir->has_backend = false;
 		else if (!strcmp(d->name, "size"))
 			n->dir->has_size = false;
+		else if (!strcmp(d->name, "view"))
+			n->dir->dview = -1;
 		else
 			n->dir->gpu = -1;
 		pthread_mutex_unlock(&n->lock);

@@ -586,9 +586,13 @@ static void test_nomap_io(void **state)
 	assert_int_equal(pread_le(fd, 24, 8), MIB - 8192);
 	assert_int_equal(hshm_data_capacity(&b), MIB - 8192);
 	assert_int_equal(hshm_image_pwrite(&b, "data", 4, 8192), 4);
-	assert_int_equal(hshm_spare_pwrite(&b, "spare", 5), 0);
-	assert_int_equal(hshm_spare_pread(&b, buf, 5), 0);
+	assert_int_equal(hshm_spare_pwrite(&b, 0, "spare", 5), 0);
+	assert_int_equal(hshm_spare_pread(&b, 0, buf, 5), 0);
 	assert_memory_equal(buf, "spare", 5);
+	assert_int_equal(hshm_spare_pwrite(&b, 4092, "tail", 4), 0);
+	assert_int_equal(hshm_spare_pwrite(&b, 4093, "tail", 4), -ENODATA);
+	assert_int_equal(pread(fd, buf, 4, MIB + 4092), 4);
+	assert_memory_equal(buf, "tail", 4);
 	assert_int_equal(pread(fd, buf, 5, MIB), 5); /* the last page */
 	assert_memory_equal(buf, "spare", 5);
 	assert_int_equal(hshm_set_id(&b, (struct hshm_backend_id){ 3, 4 }), 0);
@@ -604,11 +608,11 @@ static void test_nomap_io(void **state)
 	assert_int_equal(hshm_shm_attach(&m, &f->ctx, HSHM_POSIX_SHM_MMAP, URL),
 			 0);
 	assert_int_equal(hshm_shm_resize(&m, 2 * MIB), 0);
-	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), -ESTALE);
+	assert_int_equal(hshm_spare_pwrite(&b, 0, "x", 1), -ESTALE);
 	assert_int_equal(hshm_shm_refresh(&b), 0);
 	assert_int_equal(hshm_image_size(&b), 2 * MIB);
 	assert_int_equal(hshm_backend_size(&b), 2 * MIB - 4096);
-	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), 0);
+	assert_int_equal(hshm_spare_pwrite(&b, 0, "x", 1), 0);
 	hshm_shm_detach(&m);
 	close(fd);
 	hshm_shm_destroy(&b);
@@ -631,8 +635,8 @@ static void test_nomap_truncated(void **state)
 	assert_int_equal(hshm_image_pread(&b, buf, 8, 8192), -EIO);
 	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 8192), -EIO);
 	assert_int_equal(fd_size(fd), 0);
-	assert_int_equal(hshm_spare_pwrite(&b, "x", 1), -ESTALE);
-	assert_int_equal(hshm_spare_pread(&b, buf, 1), -ESTALE);
+	assert_int_equal(hshm_spare_pwrite(&b, 0, "x", 1), -ESTALE);
+	assert_int_equal(hshm_spare_pread(&b, 0, buf, 1), -ESTALE);
 	assert_int_equal(hshm_set_id(&b, (struct hshm_backend_id){ 3, 4 }),
 			 -ESTALE);
 	assert_int_equal(fd_size(fd), 0);
