@@ -11,7 +11,8 @@ set -eu
 
 PKGS="build-essential gcc meson ninja-build pkg-config
 libfuse3-dev fuse3 libcmocka-dev attr util-linux
-clang libclang-rt-14-dev valgrind xxd bsdextrautils"
+clang libclang-rt-14-dev valgrind xxd bsdextrautils
+rsync python3-numpy"
 
 check=0
 case "${1-}" in
