@@ -355,6 +355,10 @@ const char *hshm_backend_url(const struct hshm_backend *b);
  */
 void *hshm_spare(const struct hshm_backend *b, size_t *len);
 
+/** hshm_spare_has() - whether @b has a spare page: its last 4096 bytes
+ * (V1 posix_shm_mmap and gpu_shm_mmap, attached; mapped or not). */
+bool hshm_spare_has(const struct hshm_backend *b);
+
 /**
  * hshm_spare_pread()/hshm_spare_pwrite() - read or write @n bytes at @off
  * of the spare page through the object's fd (mapped or not: never a

@@ -168,8 +168,6 @@ int hshm_file_map(struct hshm_backend *b, int fd, uint64_t size, char **out);
  */
 int hshm_file_header_store(struct hshm_backend *b);
 
-/** hshm_spare_has() - @b has a spare page (V1 posix_shm_mmap, gpu_shm_mmap). */
-bool hshm_spare_has(const struct hshm_backend *b);
 
 /** The fd-based bodies of hshm_spare_pread/pwrite() and hshm_set_id(). */
 int hshm_file_spare_pread(const struct hshm_backend *b, size_t off, void *buf,

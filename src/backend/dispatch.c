@@ -322,7 +322,7 @@ HSHM_EXPORT const char *hshm_backend_url(const struct hshm_backend *b)
 	return b ? b->url : "";
 }
 
-bool hshm_spare_has(const struct hshm_backend *b)
+HSHM_EXPORT bool hshm_spare_has(const struct hshm_backend *b)
 {
 	enum hshm_backend_kind kind = hshm_backend_kind(b);
 

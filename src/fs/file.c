@@ -243,15 +243,33 @@ static char *read_buf(struct hshmfs *fs)
  * the ioctl hands out (to writable opens, and counted): a read shows zeros
  * there.
  */
-static void hide_ipc_page(struct hregion *r, char *buf, size_t got,
-			  uint64_t off)
+static void zero_range(char *buf, size_t got, uint64_t off, uint64_t lo,
+		       uint64_t hi)
 {
-	uint64_t lo = hshm_priv_header_off(&r->be), hi = lo + 4096;
 	uint64_t a = off > lo ? off : lo;
 	uint64_t b = off + got < hi ? off + got : hi;
 
-	if (r->kind == HSHM_GPU_MALLOC && a < b)
+	if (a < b)
 		memset(buf + (a - off), 0, (size_t)(b - a));
+}
+
+/*
+ * What a read shows of the pages that are not HSHM's: the IPC handle page
+ * of gpu_malloc (above), and the spare page past the data of posix and
+ * gpu_shm_mmap images, where hshmfs keeps its own record: zeros, so that a
+ * copy of an image out of the mount is the image alone, and copies of the
+ * same region compare equal (cmp) wherever they were made.
+ */
+static void hide_private(struct hregion *r, char *buf, size_t got,
+			 uint64_t off)
+{
+	uint64_t end = hshm_image_size(&r->be);
+
+	if (r->kind == HSHM_GPU_MALLOC)
+		zero_range(buf, got, off, hshm_priv_header_off(&r->be),
+			   hshm_priv_header_off(&r->be) + 4096);
+	else if (hshm_spare_has(&r->be))
+		zero_range(buf, got, off, end - 4096, end);
 }
 
 int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
@@ -265,7 +283,7 @@ int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
 		return -ENOMEM;
 	got = hshm_image_pread(&r->be, buf, size, off);
 	if (got >= 0) {
-		hide_ipc_page(r, buf, (size_t)got, off);
+		hide_private(r, buf, (size_t)got, off);
 		fuse_reply_buf(req, buf, (size_t)got);
 	}
 	if (own)
@@ -315,6 +333,9 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 	uint64_t hi = lo + hshm_data_capacity(be);
 	char label[48];
 
+	if (off < lo && n->region->importing) /* the rest of an image */
+		return hshm_image_pwrite(be, buf, size < lo - off ? size
+						  : (size_t)(lo - off), off);
 	if (off < lo) {
 		/* not n->name: no tree lock here (a rename frees it) */
 		HSHMFS_LOG(FUSE_LOG_INFO, "write at %llu to region %s refused: "
@@ -324,6 +345,8 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 			   (unsigned long long)lo);
 		return -EPERM;
 	}
+	if (off >= hi && n->region->importing)
+		return (ssize_t)size; /* an image's spare page: ours, dropped */
 	if (off >= hi)
 		return size ? -ENOSPC : 0;
 	if (size > hi - off)
@@ -341,14 +364,20 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (n->region->dview) {
+	done = -EAGAIN;
+	if (n->region->dview)
 		done = dview_write(fs_of(req), n, buf, size, (uint64_t)off);
+	else if (off == 0 && size >= sizeof(struct hshm_backend_header) &&
+		 n->region->pristine)
+		done = image_import(fs_of(req), n, buf, size);
+	if (done != -EAGAIN) {
 		if (done < 0)
 			fuse_reply_err(req, (int)-done);
 		else
 			fuse_reply_write(req, (size_t)done);
 		return;
 	}
+	__atomic_store_n(&n->region->pristine, false, __ATOMIC_RELAXED);
 	pthread_rwlock_rdlock(&n->region->map_lock);
 	done = n->region->damaged ? -EIO
 				  : write_locked(n, buf, size, (uint64_t)off);
@@ -379,6 +408,11 @@ static void release_node(struct hshmfs *fs, struct hnode *n)
 	pthread_mutex_lock(&n->lock);
 	hshmfs_pt_release(fs, n);
 	n->nopen--;
+	if (!n->nopen && n->region && n->region->importing) {
+		pthread_rwlock_wrlock(&n->region->map_lock);
+		n->region->importing = false; /* the copy is done */
+		pthread_rwlock_unlock(&n->region->map_lock);
+	}
 	last = n->unlinked && !n->nopen;
 	pthread_mutex_unlock(&n->lock);
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -117,6 +117,9 @@ struct hregion {
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
 	uint64_t length;             /* data view: st_size (dview.c) */
+	bool importing;              /* import.c: spare-page writes dropped */
+	/* atomic: made and not yet written or resized (import.c) */
+	bool pristine;
 	/* fixed at creation: no lock */
 	bool dview;                  /* the data view (dview.c) */
 	enum hshm_backend_kind kind;
@@ -311,6 +314,11 @@ int dview_read(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
  * (-EIO damaged, -ENOSPC, -EFBIG). */
 ssize_t dview_write(struct hshmfs *fs, struct hnode *n, const char *buf,
 		    size_t size, uint64_t off);
+/** A write at 0 into a pristine region (import.c): -EAGAIN (not pristine:
+ * the normal rules apply), -EPERM (not an image: logged), or what the
+ * write did. */
+ssize_t image_import(struct hshmfs *fs, struct hnode *n, const char *buf,
+		     size_t size);
 /** Reply to a read of @size bytes at image offset @off (map_lock held for
  * reading).  0 (replied) or -errno (not replied). */
 int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,

@@ -173,6 +173,8 @@ int region_create(struct hshmfs *fs, struct hregion **out,
 		region_discard(r);
 		return err;
 	}
+	/* an image may still be imported (import.c); not into device memory */
+	r->pristine = kind != HSHM_GPU_MALLOC;
 	*out = r;
 	return 0;
 }
@@ -317,6 +319,7 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 			   n->name ? n->name : "?", r->ipc_opens);
 		return -ETXTBSY;
 	}
+	__atomic_store_n(&r->pristine, false, __ATOMIC_RELAXED);
 	pthread_rwlock_wrlock(&r->map_lock);
 	err = region_follow(r);
 	if (!err) {
