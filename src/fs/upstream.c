@@ -61,6 +61,8 @@
 #define PEER_MODE 0400     /* another hshmfs mount's region: read-only */
 #define SCAN_WAIT_MS 1000  /* the longest a request waits for a scan */
 #define FINI_WAIT_MS 2000  /* the longest unmount waits for scans */
+#define USER_ENTRIES_MAX 1024 /* links shown per user (each holds an fd) */
+#define USER_DIR_MODE 0500 /* /.hshm/<user>: its user's, like chimaera_<user> */
 
 /** Scans of one /.hshm/<user> directory. */
 struct up_scan {
@@ -621,11 +623,19 @@ static struct up_found *scan_dir(struct hshmfs *fs, int dfd, const char *user,
 {
 	struct up_found *head = NULL, *f;
 	struct dirent *de;
+	size_t n = 0;
 	DIR *d = fdopendir(dup(dfd));
 
 	if (!d)
 		return NULL;
 	while ((de = readdir(d))) {
+		if (n == USER_ENTRIES_MAX) {
+			HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: %s/"
+				   LINK_DIR_PREFIX "%s: more than %d links: "
+				   "the rest not shown\n", fs->cfg.links_root,
+				   user, USER_ENTRIES_MAX);
+			break;
+		}
 		const char *why = NULL;
 		int err;
 
@@ -644,6 +654,7 @@ static struct up_found *scan_dir(struct hshmfs *fs, int dfd, const char *user,
 		}
 		f->next = head;
 		head = f;
+		n++;
 	}
 	closedir(d);
 	return head;
@@ -893,42 +904,63 @@ static void user_refresh(struct hshmfs *fs, fuse_ino_t ino)
 	pthread_mutex_unlock(&up->lock);
 }
 
-/* /.hshm itself: one directory per chimaera_<user> (no link is opened). */
-static void root_refresh(struct hshmfs *fs, fuse_ino_t ino)
+struct up_user {
+	char *name;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* The users of links_root's chimaera_<user> directories (no lock held). */
+static size_t users_collect(struct hshmfs *fs, struct up_user **out)
 {
 	size_t pl = sizeof(LINK_DIR_PREFIX) - 1, n = 0, cap = 0;
-	char **names = NULL, **p;
+	struct up_user *u = NULL, *p;
 	struct dirent *de;
-	struct hnode *v;
 	DIR *d = opendir(fs->cfg.links_root);
 
 	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, LINK_DIR_PREFIX, pl) || !de->d_name[pl])
+		const char *name = de->d_name + pl;
+
+		if (strncmp(de->d_name, LINK_DIR_PREFIX, pl) || !*name ||
+		    dir_name_check(name))
 			continue;
-		if (n == cap && (p = realloc(names, (cap = cap * 2 + 8) *
-					     sizeof(*names))))
-			names = p;
-		if (n < cap && names && (names[n] = strdup(de->d_name + pl)))
-			n++;
+		if (n == cap && (p = realloc(u, (cap = cap * 2 + 8) * sizeof(*u))))
+			u = p;
+		if (n < cap && u && !user_ids(name, &u[n].uid, &u[n].gid) &&
+		    (u[n].name = strdup(name)))
+			n++; /* no such user: nobody to show it as */
 	}
 	if (d)
 		closedir(d);
+	*out = u;
+	return n;
+}
+
+/* /.hshm itself: one directory per user with a chimaera_<user> directory,
+ * theirs and closed to others as that directory is (no link is opened). */
+static void root_refresh(struct hshmfs *fs, fuse_ino_t ino)
+{
+	struct up_user *users;
+	size_t n = users_collect(fs, &users);
+	struct hnode *v;
+
 	pthread_rwlock_wrlock(&fs->tree_lock);
 	v = hnode_by_ino(fs, ino);
 	for (size_t i = 0; v && v->dir && i < n; i++) {
 		struct hnode *u;
 
-		if (hnode_child(v, names[i]) || dir_name_check(names[i]) ||
-		    !(u = hnode_new(fs, S_IFDIR | 0555, 0, 0)))
+		if (hnode_child(v, users[i].name) ||
+		    !(u = hnode_new(fs, S_IFDIR | USER_DIR_MODE, users[i].uid,
+				    users[i].gid)))
 			continue;
 		u->foreign = true;
 		u->dir->view = HSHMFS_VIEW_USER;
-		hnode_adopt(fs, v, u, names[i]);
+		hnode_adopt(fs, v, u, users[i].name);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		free(users[i].name);
+	free(users);
 }
 
 /* A request made by this daemon itself (a scan following a link into the

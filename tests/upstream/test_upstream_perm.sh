@@ -23,6 +23,8 @@ V=$MNT/.hshm/$ALICE/up
 M=$MNT/.hshm/$MAL
 
 # --- finding 5: the entry is alice's and only alice's ----------------------
+eq "$(stat -c '%U %a' "$MNT/.hshm/$ALICE")" "$ALICE 500" "alice's view directory is hers and closed"
+fails "mallory cannot list alice's view directory" as "$MAL" ls "$MNT/.hshm/$ALICE"
 eq "$(stat -c %U "$V")" "$ALICE" "view entry owned by the link owner"
 match "$(stat -c %a "$V")" '^[1-7]00$' "view entry grants nothing to group or others"
 eq "$(as "$ALICE" "$ITOOL" pread "$V" 8192 4)" AAAA "alice reads her region"
