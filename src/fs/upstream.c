@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <pwd.h>
@@ -322,18 +323,35 @@ void upstream_withdraw(struct hshmfs *fs, struct hregion *r)
 
 /* ---- following a link with its owner's rights --------------------------- */
 
-/* Take @uid's file system identity in this (scan) thread, for good. */
+/* Clear this thread's effective capabilities (the permitted stay). */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		d[i].effective = 0;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * Take @uid's file system identity in this (scan) thread, for good: the
+ * thread ends after its scan.  Raw syscalls, since glibc's setgroups()
+ * would apply to every thread; fsuid and capabilities are per thread.
+ */
 static int become(uid_t uid, gid_t gid)
 {
 	if (uid == 0)
 		return 0;
-	if (syscall(SYS_setgroups, 0, NULL)) /* this thread only */
+	if (syscall(SYS_setgroups, 0, NULL))
 		return -errno;
 	setfsgid(gid);
 	setfsuid(uid);
 	if ((uid_t)setfsuid((uid_t)-1) != uid || (gid_t)setfsgid((gid_t)-1) != gid)
 		return -EPERM;
-	return 0;
+	return drop_caps(); /* no CAP_SYS_PTRACE etc. while following links */
 }
 
 /* "/proc/<pid>/fd/<n>": @pid gets "<pid>", @fdpath "fd/<n>". */
