@@ -69,6 +69,7 @@
 struct up_scan {
 	fuse_ino_t ino;
 	bool running;            /* a scan thread works on it */
+	struct timespec started; /* when it started (CLOCK_MONOTONIC) */
 	uint64_t done;           /* scans finished so far */
 	struct up_scan *next;
 };
@@ -894,8 +895,22 @@ static int scan_start(struct hshmfs *fs, struct up_scan *s)
 		return err;
 	}
 	s->running = true;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	fs->up->threads++;
 	return 0;
+}
+
+/* A scan running for longer than a request may wait is stuck on a link:
+ * later requests do not wait for it at all. */
+static bool scan_stuck(const struct up_scan *s)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - s->started.tv_sec) * 1000L +
+	     (now.tv_nsec - s->started.tv_nsec) / 1000000L;
+	return s->running && ms >= SCAN_WAIT_MS;
 }
 
 /* Rescan /.hshm/<user>: wait for it at most SCAN_WAIT_MS. */
@@ -912,7 +927,7 @@ static void user_refresh(struct hshmfs *fs, fuse_ino_t ino)
 	dl.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&up->lock);
 	s = up->closing ? NULL : scan_get(up, ino);
-	if (s && (s->running || !scan_start(fs, s))) {
+	if (s && !scan_stuck(s) && (s->running || !scan_start(fs, s))) {
 		want = s->done + 1;
 		while (s->done < want && !up->closing &&
 		       pthread_cond_timedwait(&up->cond, &up->lock, &dl) !=

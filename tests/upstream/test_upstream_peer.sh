@@ -31,6 +31,7 @@ ok "mount 2 is up" mountpoint -q "$MNT2"
 V=$MNT2/.hshm/root/$PREFIX.r1
 if [ -e "$V" ]; then
 	eq "$("$ITOOL" pread "$V" 8192 8)" peerdata "mount 2 may show it, read-only"
+	eq "$(stat -c %a "$V")" 400 "mount 2 shows it 0400"
 	eq "$("$ITOOL" truncate "$V" 4194304)" EROFS "mount 2: truncate refused"
 	eq "$("$ITOOL" open "$V" w)" EROFS "mount 2: no write open"
 	eq "$("$ITOOL" setxattr "$V" user.hshm.id 9.9)" EROFS "mount 2: no header change"
