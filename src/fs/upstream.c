@@ -70,6 +70,7 @@ struct up_scan {
 	fuse_ino_t ino;
 	bool running;            /* a scan thread works on it */
 	struct timespec started; /* when it started (CLOCK_MONOTONIC) */
+	bool told;               /* its being stuck was logged */
 	uint64_t done;           /* scans finished so far */
 	struct up_scan *next;
 };
@@ -895,22 +896,32 @@ static int scan_start(struct hshmfs *fs, struct up_scan *s)
 		return err;
 	}
 	s->running = true;
+	s->told = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	fs->up->threads++;
 	return 0;
 }
 
 /* A scan running for longer than a request may wait is stuck on a link:
- * later requests do not wait for it at all. */
-static bool scan_stuck(const struct up_scan *s)
+ * later requests do not wait for it at all (up->lock held). */
+static bool scan_stuck(struct up_scan *s)
 {
 	struct timespec now;
 	long ms;
 
+	if (!s->running)
+		return false;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - s->started.tv_sec) * 1000L +
 	     (now.tv_nsec - s->started.tv_nsec) / 1000000L;
-	return s->running && ms >= SCAN_WAIT_MS;
+	if (ms < SCAN_WAIT_MS)
+		return false;
+	if (!s->told)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: the scan of view "
+			   "directory %llu is blocked on a link: answering "
+			   "without it\n", (unsigned long long)s->ino);
+	s->told = true;
+	return true;
 }
 
 /* Rescan /.hshm/<user>: wait for it at most SCAN_WAIT_MS. */
