@@ -40,6 +40,20 @@ ok "root's file survives" test -e "$IT_TMP/rootdir/victim"
 it_umount
 unswap_dir
 
+# --- only a user's own private directory counts --------------------------
+it_allow "^hshmfs: upstream: link directory .*chimaera_(nobody|$MAL): (not its user's own private directory|Permission denied): ignored$"
+as "$MAL" mkdir -m 700 "$LR/chimaera_nobody"
+as "$MAL" ln -s "$IT_TMP/users/$MAL/img" "$LR/chimaera_nobody/planted"
+as "$MAL" chmod 755 "$LR/chimaera_$MAL"
+it_mount "links_root=$LR"
+fails "a directory mallory made for nobody shows nothing" test -e "$MNT/.hshm/nobody/planted"
+fails "a link directory open to others shows nothing" test -e "$V"
+as "$MAL" chmod 700 "$LR/chimaera_$MAL"
+sleep 1.2 # the kernel's negative entry for it expires
+ok "private again: shown again" test -e "$V"
+as "$MAL" rm -r "$LR/chimaera_nobody"
+it_umount
+
 # --- upstream=rw: root takes over, the directory is swapped, then rm ------
 it_mount "links_root=$LR,upstream=rw"
 fails "mallory's chgrp is no take-over" as "$MAL" chgrp "$MAL" "$V"
