@@ -596,6 +596,8 @@ static int scan_link(struct hshmfs *fs, int dfd, const char *name, uid_t uid,
 		return errno == EINVAL ? (*why = "not a symlink", -EINVAL) : -errno;
 	target[l] = '\0';
 	p = open_path(dfd, name, target, uid, why);
+	if (p == -ELOOP && !*why)
+		*why = "a symlink loop, or through a /proc magic link";
 	if (p < 0)
 		return p;
 	err = path_check(p, &f->dev, &f->ino, why);
@@ -604,6 +606,8 @@ static int scan_link(struct hshmfs *fs, int dfd, const char *name, uid_t uid,
 		close(p);
 		return kn->name ? 0 : -ECANCELED;
 	}
+	if (!err && is_own_object(fs, name, f->dev, f->ino))
+		err = -ECANCELED; /* this mount's own: in the tree already */
 	if (!err)
 		err = not_fuse(p, why);
 	fd = err ? err : reopen(p);
@@ -643,7 +647,9 @@ static struct up_found *scan_dir(struct hshmfs *fs, int dfd, const char *user,
 {
 	struct up_found *head = NULL, *f;
 	struct dirent *de;
+	const char *why;
 	size_t n = 0;
+	int err;
 	DIR *d = fdopendir(dup(dfd));
 
 	if (!d)
@@ -656,9 +662,7 @@ static struct up_found *scan_dir(struct hshmfs *fs, int dfd, const char *user,
 				   user, USER_ENTRIES_MAX);
 			break;
 		}
-		const char *why = NULL;
-		int err;
-
+		why = NULL;
 		if (!link_name_ok(de->d_name) || !(f = calloc(1, sizeof(*f))))
 			continue;
 		strcpy(f->name, de->d_name);

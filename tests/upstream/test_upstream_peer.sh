@@ -13,6 +13,7 @@ ok "mount 1 makes a region" touch "$MNT/r"
 ok "mount 1 writes it" "$ITOOL" pwrite "$MNT/r" 8192 peerdata
 L=$LR/chimaera_root/$PREFIX.r1
 eq "$(readlink "$L")" "$SHM/$PREFIX.r1" "mount 1 published its link"
+fails "mount 1 does not show its own region in its view" test -e "$MNT/.hshm/root/$PREFIX.r1"
 
 MNT2=$IT_TMP/mnt2
 SHM2=$(mktemp -d /dev/shm/hshmfs-it2.XXXXXX)
