@@ -34,7 +34,7 @@ int dir_name_check(const char *name)
  * is rescanned first (under the write lock), so what upstream processes
  * published since shows up; any other directory costs nothing extra.
  */
-static void tree_rdlock_dir(struct hshmfs *fs, fuse_ino_t ino)
+static void tree_rdlock_dir(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino)
 {
 	struct hnode *d;
 
@@ -43,7 +43,7 @@ static void tree_rdlock_dir(struct hshmfs *fs, fuse_ino_t ino)
 	if (!d || !d->dir || !d->dir->view)
 		return;
 	pthread_rwlock_unlock(&fs->tree_lock);
-	upstream_refresh(fs, ino);
+	upstream_refresh(fs, req, ino);
 	pthread_rwlock_rdlock(&fs->tree_lock);
 }
 
@@ -76,7 +76,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int err;
 
-	tree_rdlock_dir(fs, parent);
+	tree_rdlock_dir(req, fs, parent);
 	err = do_lookup(fs, parent, name, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	if (err == -ENOENT) {
@@ -492,7 +492,7 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *d;
 	int err;
 
-	tree_rdlock_dir(fs, ino);
+	tree_rdlock_dir(req, fs, ino);
 	d = hnode_by_ino(fs, ino);
 	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -143,10 +143,9 @@ void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 {
-	if (!n->region)
-		return n->dir ? -EISDIR : -EINVAL;
-	if (n->foreign && (flags & O_ACCMODE) != O_RDONLY &&
-	    fs->cfg.upstream != HSHMFS_UPSTREAM_RW)
+	if (!n->region) /* unlinked: its region went with its last name */
+		return n->dir ? -EISDIR : n->unlinked ? -ENOENT : -EINVAL;
+	if ((flags & O_ACCMODE) != O_RDONLY && upstream_readonly(fs, n))
 		return -EROFS;
 	if (n->region->damaged) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "open of '%s' refused: %s\n",

@@ -127,7 +127,13 @@ struct hregion {
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
 	ino_t objino;
-	char *link_path;             /* upstream view: the link attached by */
+	/* upstream view: the link's name in chimaera_<user>/ (its owner is
+	 * link_uid), then after its NUL the target it read at attach; one
+	 * allocation.  Set before the node is linked, never changed. */
+	char *link_path;
+	bool peer;                   /* upstream view: made by an hshmfs mount
+				      * (its record's magic): read-only.  Set
+				      * before the node is linked. */
 };
 
 /*
@@ -170,6 +176,7 @@ struct hnode {
 
 struct hshmfs_pt; /* passthrough state (passthrough.c) */
 struct hshmfs_ns; /* namespace file flusher (ns.c) */
+struct hshmfs_up; /* the /.hshm view's scans (upstream.c) */
 
 struct hshmfs {
 	struct hshmfs_config cfg;
@@ -185,6 +192,8 @@ struct hshmfs {
 	struct hnode *root;          /* fixed after setup */
 	struct hshmfs_pt *pt;
 	struct hshmfs_ns *ns;
+	struct hshmfs_up *up;        /* NULL without the view; set at mount,
+				      * cleared by upstream_fini() */
 	uint32_t id_major;           /* major of the ids this mount makes */
 	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
 	double attr_timeout;
@@ -381,8 +390,21 @@ int hshmfs_xattr_parse_int(const char *v, size_t n, int *out);
 void upstream_publish(struct hshmfs *fs, struct hnode *n);
 void upstream_unpublish(struct hshmfs *fs, struct hnode *n);
 int upstream_view_init(struct hshmfs *fs);
-/** Rescan @ino if it is a /.hshm directory (takes tree_lock for writing). */
-void upstream_refresh(struct hshmfs *fs, fuse_ino_t ino);
+/** Stop the view's scans at unmount (waits for them a bounded time). */
+void upstream_fini(struct hshmfs *fs);
+/** Rescan @ino if it is a /.hshm directory, for @req (no tree_lock held:
+ * the scan runs in its own thread; this waits for it at most 1 s). */
+void upstream_refresh(struct hshmfs *fs, fuse_req_t req, fuse_ino_t ino);
+/** Withdraw the link of a taken-over view region, relative to its owner's
+ * verified link directory, if it still names the object (never by path). */
+void upstream_withdraw(struct hshmfs *fs, struct hregion *r);
+/** Whether @n is part of a view that must not change (ro, or a region of
+ * another hshmfs mount). */
+bool upstream_readonly(const struct hshmfs *fs, const struct hnode *n);
+/** May @req change attributes @to_set of @n?  0, -EROFS, or -EPERM (in an
+ * rw view only root's chown takes a region over; never a chgrp). */
+int upstream_setattr_check(fuse_req_t req, const struct hshmfs *fs,
+			   const struct hnode *n, int to_set);
 /** Remember an rm'ed view entry so a rescan does not bring it back. */
 void upstream_dismiss(struct hnode *dir, struct hnode *n);
 

@@ -222,6 +222,7 @@ out_session:
 static void teardown(struct hshmfs *fs)
 {
 	ns_stop(fs); /* saves the last directory changes */
+	upstream_fini(fs); /* no view scan left to touch the tree */
 	if (fs->ino_buckets) {
 		hnode_table_fini(fs);
 		file_bufs_fini(fs);

@@ -346,11 +346,10 @@ static void node_region_free(struct hnode *n)
 
 /* A taken-over upstream region: destroying it means withdrawing its link
  * (the object itself is a memfd or someone's file, not ours to unlink). */
-static void release_foreign(struct hregion *r)
+static void release_foreign(struct hshmfs *fs, struct hregion *r)
 {
-	if (hshm_is_owner(&r->be) && r->link_path && unlink(r->link_path))
-		HSHMFS_LOG(FUSE_LOG_WARNING, "removing link %s: %s\n",
-			   r->link_path, strerror(errno));
+	if (hshm_is_owner(&r->be))
+		upstream_withdraw(fs, r);
 	hshm_shm_detach(&r->be);
 }
 
@@ -360,7 +359,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 
 	upstream_unpublish(fs, n);
 	if (n->foreign) {
-		release_foreign(r);
+		release_foreign(fs, r);
 	} else if (r->damaged) {
 		/* the object is left for its owner to inspect; drop our view */
 		hshm_shm_detach(&r->be);

@@ -360,6 +360,8 @@ static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
 	if (!d)
 		return strncmp(name, XPFX, sizeof(XPFX) - 1) ? -EOPNOTSUPP
 							      : -EINVAL;
+	if (n->foreign) /* the view: the header is its creator's */
+		return upstream_readonly(fs, n) ? -EROFS : -EPERM;
 	if (n->region && !d->writable) {
 		HSHMFS_LOG(FUSE_LOG_INFO, "setxattr %s refused: read-only\n",
 			   name);
@@ -410,6 +412,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		err = -ENOENT;
 	else if (!d)
 		err = -ENODATA;
+	else if (n->foreign)
+		err = upstream_readonly(fs, n) ? -EROFS : -EPERM;
 	else if (n->region)
 		err = -EPERM;
 	else if (!(err = may_change(req, n))) {
