@@ -20,6 +20,9 @@
 enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_PASSTHROUGH };
 enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
 enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTREAM_OFF };
+/* AUTO: syslog in the background, stderr with -f or -d */
+enum hshmfs_log_to { HSHMFS_LOG_AUTO = 0, HSHMFS_LOG_SYSLOG, HSHMFS_LOG_STDERR,
+		     HSHMFS_LOG_FILE };
 
 /** Raw option strings as fuse_opt fills them (owned, freed by opts_free). */
 struct hshmfs_rawopts {
@@ -27,6 +30,9 @@ struct hshmfs_rawopts {
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
+	char *log;
+	char *mountpoint; /* second non-option argument (also kept for FUSE) */
+	int foreground;   /* -f or -d seen (also kept for FUSE) */
 };
 
 /** Validated configuration of one mount. */
@@ -47,6 +53,8 @@ struct hshmfs_config {
 	/* given on the command line (they win over what a remount restores) */
 	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
+	enum hshmfs_log_to log_to;      /* log=: where log lines go */
+	char log_path[PATH_MAX];        /* its syslog socket or file */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
@@ -74,6 +82,30 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 		      struct hshmfs_config *cfg);
 void hshmfs_opts_free(struct hshmfs_rawopts *raw);
 void hshmfs_opts_help(void);
+
+/* ---- logging (log.c) -------------------------------------------------- */
+
+#define HSHMFS_SYSLOG_PATH "/dev/log"
+
+/**
+ * hshmfs_log_parse() - a log= value: "syslog", "syslog:/SOCKET", "stderr"
+ * or an absolute file path.  @path gets the socket or file.
+ * Return: 0, -EINVAL (none of these), -ENAMETOOLONG.
+ */
+int hshmfs_log_parse(const char *s, enum hshmfs_log_to *to, char *path,
+		     size_t len);
+/**
+ * hshmfs_log_open() - send every fuse_log() line (hshmfs', libfuse's, the
+ * backend library's) where @cfg says; HSHMFS_LOG_AUTO means syslog unless
+ * @foreground.  Before any thread starts.  An unreachable syslog socket is
+ * reported on stderr and retried per line.
+ * Return: 0, or -errno of opening the log file (then stderr is used).
+ */
+int hshmfs_log_open(const struct hshmfs_config *cfg, bool foreground);
+/** The daemon has left its terminal: stop echoing warnings to stderr. */
+void hshmfs_log_detached(void);
+/** Back to libfuse's default (stderr); after the last thread ended. */
+void hshmfs_log_close(void);
 
 /* ---- nodes (inode.c) ---------------------------------------------------- */
 

@@ -58,6 +58,7 @@ static int parse(struct fuse_args *args, struct hshmfs *fs,
 {
 	if (hshmfs_opts_parse(args, raw, &fs->cfg))
 		return -EINVAL;
+	hshmfs_log_open(&fs->cfg, raw->foreground);
 	if (fuse_parse_cmdline(args, co))
 		return -EINVAL;
 	if (co->show_help) {
@@ -65,7 +66,9 @@ static int parse(struct fuse_args *args, struct hshmfs *fs,
 		return 1;
 	}
 	if (co->show_version) {
-		printf("hshmfs version %s\n", HSHMFS_VERSION);
+		printf("hshmfs version %s\nlibfuse version %s\n",
+		       HSHMFS_VERSION, fuse_pkgversion());
+		fflush(stdout); /* before fusermount3 --version writes */
 		fuse_lowlevel_version();
 		return 1;
 	}
@@ -193,6 +196,7 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
+	hshmfs_log_detached();
 	/* threads do not survive the fork in fuse_daemonize: start it after */
 	if (ns_start(fs))
 		goto out_unmount;
@@ -247,5 +251,6 @@ int main(int argc, char *argv[])
 	free(co.mountpoint);
 	hshmfs_opts_free(&raw);
 	fuse_opt_free_args(&args);
+	hshmfs_log_close();
 	return err < 0 ? 1 : 0;
 }
