@@ -107,6 +107,22 @@ void hshmfs_log_detached(void);
 /** Back to libfuse's default (stderr); after the last thread ended. */
 void hshmfs_log_close(void);
 
+/* ---- a dead mount left by a crash (stale.c) ---------------------------- */
+
+/**
+ * hshmfs_stale_clear() - if @mnt is dead (statfs: ENOTCONN), a fuse.hshmfs
+ * mount noted by the last mount of @cfg's shm_dir and prefix, detach it
+ * (lazy unmount) with one log line.  Before fuse_parse_cmdline(), which
+ * cannot resolve a dead mount point.
+ * Return: 0 (nothing dead, or detached), -ENOTCONN (dead, not ours:
+ * logged), or the -errno of the unmount (logged).
+ */
+int hshmfs_stale_clear(const struct hshmfs_config *cfg, const char *mnt);
+/** Note @mnt (absolute) as this mount's point.  0 or -errno (logged). */
+int hshmfs_stale_note(const struct hshmfs_config *cfg, const char *mnt);
+/** Remove the note at a clean exit. */
+void hshmfs_stale_unnote(const struct hshmfs_config *cfg);
+
 /* ---- nodes (inode.c) ---------------------------------------------------- */
 
 struct hnode;
