@@ -58,6 +58,8 @@ struct hshmfs_config {
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
+/* the largest backend_size HSHM makes (the library's limit) */
+#define HSHMFS_REGION_MAX (UINT64_C(1) << 46)
 #define HSHMFS_PREFIX_MAX 48
 
 /**
@@ -314,6 +316,14 @@ int region_set_id(struct hnode *n, struct hshm_backend_id id);
 uint64_t region_size(struct hnode *n);
 /** Refresh a size change made by another process; true if it changed. */
 bool region_refresh(struct hshmfs *fs, struct hnode *n);
+/**
+ * hshmfs_damage_why() - the reason, in words, an object of @kind and real
+ * size @size (open as @fd) failed to attach with @err: the header check
+ * that failed (a static string from hshm_header_check) for -EBADMSG and
+ * -EPROTONOSUPPORT, strerror(-@err) otherwise (why.c).
+ */
+const char *hshmfs_damage_why(int fd, uint64_t size,
+			      enum hshm_backend_kind kind, int err);
 /** Rebuild the tree from the objects under shm_dir at mount time (recover.c). */
 int region_recover(struct hshmfs *fs);
 

@@ -199,7 +199,8 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 	if (err) {
 		mark_damaged(r, (uint64_t)st.st_size, err == -ENODATA ?
 			     "no hshmfs record (truncated or not ours)" :
-			     strerror(-err));
+			     hshmfs_damage_why(fd, (uint64_t)st.st_size,
+					       r->kind, err));
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", obj, r->state);
 	}
 	if (place(fs, n, err == -ENODATA ? NULL : m.path, obj) && !err)

@@ -218,7 +218,9 @@ static int region_follow(struct hregion *r)
 		r->damaged = true;
 		note_object(r, &st);
 		snprintf(r->state, sizeof(r->state), "damaged: object changed "
-			 "behind hshmfs (%s)", strerror(-err));
+			 "behind hshmfs (%s)", hshmfs_damage_why(
+				 hshm_backend_fd(&r->be), (uint64_t)st.st_size,
+				 r->kind, err));
 		return -EIO;
 	}
 	if (r->damaged) {
