@@ -63,8 +63,8 @@ struct hshmfs_config {
 #define HSHMFS_PREFIX_MAX 48
 
 /**
- * hshmfs_parse_size() - "64M", "1G", "4096", "1k" (binary suffixes K M G T,
- * optional trailing 'B' or 'iB').  Rejects empty, negative, junk, overflow.
+ * hshmfs_parse_size() - "64M", "1G", "4096", "1k" (binary suffixes K M G T
+ * P in either case, optional trailing 'B' or 'iB').  Rejects empty, negative, junk, overflow.
  * Return: 0, -EINVAL (malformed), -ERANGE (does not fit in 62 bits).
  */
 int hshmfs_parse_size(const char *s, uint64_t *out);
@@ -100,7 +100,8 @@ int hshmfs_log_parse(const char *s, enum hshmfs_log_to *to, char *path,
  * hshmfs_log_open() - send every fuse_log() line (hshmfs', libfuse's, the
  * backend library's) where @cfg says; HSHMFS_LOG_AUTO means syslog unless
  * @foreground.  Before any thread starts.  An unreachable syslog socket is
- * reported on stderr and retried per line.
+ * reported on stderr once (while the daemon has its terminal) and retried
+ * per line.
  * Return: 0, or -errno of opening the log file (then stderr is used).
  */
 int hshmfs_log_open(const struct hshmfs_config *cfg, bool foreground);

@@ -41,6 +41,7 @@ struct log_sink {
 	int fd;                      /* syslog socket or log file; -1 none */
 	char path[PATH_MAX];         /* the syslog socket or the log file */
 	bool echo;                   /* also warnings and errors on stderr */
+	bool warned;                 /* said the syslog socket is unreachable */
 	pthread_mutex_t lock;        /* reconnects of the syslog socket */
 };
 
@@ -126,6 +127,11 @@ static void syslog_send(enum fuse_log_level level, const char *msg)
 		sink.fd = syslog_connect();
 		if (sink.fd >= 0)
 			(void)send(sink.fd, buf, (size_t)n, MSG_NOSIGNAL);
+		else if (!sink.warned && sink.echo)
+			fprintf(stderr, "hshmfs: syslog socket %s: %s (lines "
+				"are dropped until it can be reached)\n",
+				sink.path, strerror(-sink.fd));
+		sink.warned = sink.warned || sink.fd < 0;
 	}
 	pthread_mutex_unlock(&sink.lock);
 }
@@ -212,13 +218,7 @@ int hshmfs_log_open(const struct hshmfs_config *cfg, bool foreground)
 			sink.to = HSHMFS_LOG_STDERR;
 			return err;
 		}
-	} else if (sink.to == HSHMFS_LOG_SYSLOG) {
-		sink.fd = syslog_connect();
-		if (sink.fd < 0)
-			fprintf(stderr, "hshmfs: syslog socket %s: %s (lines "
-				"are dropped until it can be reached)\n",
-				sink.path, strerror(-sink.fd));
-	}
+	} /* the syslog socket is connected by the first line sent */
 	fuse_set_log_func(sink_log);
 	return 0;
 }
