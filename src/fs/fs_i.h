@@ -58,6 +58,7 @@ struct hshmfs_config {
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
+#define HSHMFS_LOST_FOUND "lost+found" /* in the root: objects with no place */
 /* the largest backend_size HSHM makes (the library's limit) */
 #define HSHMFS_REGION_MAX (UINT64_C(1) << 46)
 #define HSHMFS_PREFIX_MAX 48
@@ -162,6 +163,7 @@ struct hregion {
 	pthread_rwlock_t map_lock;
 	struct hshm_backend be;
 	bool damaged;
+	bool purge;                  /* rm'ed in lost+found: destroy at release */
 	char state[96];              /* "ok" or why it cannot be attached */
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
