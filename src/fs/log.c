@@ -14,7 +14,8 @@
  * /dev/log unless log=syslog:PATH names another), not through syslog(3),
  * so that a test can point the daemon at a private listener.  A datagram
  * that cannot be delivered (no syslog daemon yet) is retried once after a
- * reconnect, then dropped: logging never blocks or fails a request.
+ * reconnect, then dropped; one that would block (syslogd behind) is
+ * dropped: logging never blocks or fails a request.
  *
  * Until the daemon detaches from its terminal (hshmfs_log_detached()),
  * warnings and errors are also shown on standard error, so that whoever
@@ -35,6 +36,7 @@
 
 #define LOG_LINE_MAX 1024
 #define SYSLOG_FACILITY_DAEMON (3 << 3)
+#define SEND_FLAGS (MSG_NOSIGNAL | MSG_DONTWAIT) /* never block a request */
 
 struct log_sink {
 	enum hshmfs_log_to to;
@@ -109,7 +111,7 @@ static void syslog_send(enum fuse_log_level level, const char *msg)
 	char buf[LOG_LINE_MAX + 64], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int n;
+	int n, err;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
@@ -121,12 +123,15 @@ static void syslog_send(enum fuse_log_level level, const char *msg)
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	pthread_mutex_lock(&sink.lock);
-	if (sink.fd < 0 || send(sink.fd, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
+	err = sink.fd < 0 ? ENOTCONN
+	      : send(sink.fd, buf, (size_t)n, SEND_FLAGS) < 0 ? errno : 0;
+	/* EAGAIN: syslogd is behind; the line is dropped rather than waited on */
+	if (err && err != EAGAIN) {
 		if (sink.fd >= 0)
 			close(sink.fd);
 		sink.fd = syslog_connect();
 		if (sink.fd >= 0)
-			(void)send(sink.fd, buf, (size_t)n, MSG_NOSIGNAL);
+			(void)send(sink.fd, buf, (size_t)n, SEND_FLAGS);
 		else if (!sink.warned && sink.echo)
 			fprintf(stderr, "hshmfs: syslog socket %s: %s (lines "
 				"are dropped until it can be reached)\n",
