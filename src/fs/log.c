@@ -170,6 +170,7 @@ static void line_write(int fd, const char *msg, bool stamp)
 static __thread char pending[LOG_LINE_MAX];
 static __thread size_t pending_len;
 
+__attribute__((format(printf, 2, 0)))
 static void sink_log(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	char *msg = pending;
