@@ -156,7 +156,7 @@ static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 		HSHMFS_LOG(FUSE_LOG_INFO, "open of '%s' with O_TRUNC refused: "
 			   "a region cannot be shorter than its headers\n",
 			   n->name ? n->name : "?");
-		return -EINVAL;
+		return -EPERM; /* as a shrink-sealed memfd (errors.md) */
 	}
 	return 0;
 }
@@ -311,8 +311,8 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 			   (unsigned long long)lo);
 		return -EPERM;
 	}
-	if (off >= hi)
-		return size ? -ENOSPC : 0;
+	if (off >= hi) /* the region's end is its file-size limit (errors.md) */
+		return size ? -EFBIG : 0;
 	if (size > hi - off)
 		size = (size_t)(hi - off);
 	return hshm_image_pwrite(be, buf, size, off);
