@@ -128,9 +128,6 @@ static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 	uint64_t old_size = n->region ? file_size(n) : 0;
 	int err = 0;
 
-	if (n->foreign && fs->cfg.upstream != HSHMFS_UPSTREAM_RW &&
-	    (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE)))
-		return -EROFS; /* chown stays allowed: it is the take-over */
 	if (to_set & FUSE_SET_ATTR_SIZE)
 		err = set_size(fs, n, a->st_size);
 	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
@@ -157,7 +154,9 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	n = hnode_by_ino(fs, ino);
 	if (n) {
 		pthread_mutex_lock(&n->lock);
-		err = do_setattr(fs, n, attr, to_set);
+		err = upstream_setattr_check(req, fs, n, to_set);
+		if (!err)
+			err = do_setattr(fs, n, attr, to_set);
 		if (!err && n->region)
 			region_save_meta(fs, n);
 		if (!err && !n->region && !n->foreign)

@@ -34,7 +34,7 @@ int dir_name_check(const char *name)
  * is rescanned first (under the write lock), so what upstream processes
  * published since shows up; any other directory costs nothing extra.
  */
-static void tree_rdlock_dir(struct hshmfs *fs, fuse_ino_t ino)
+static void tree_rdlock_dir(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino)
 {
 	struct hnode *d;
 
@@ -43,7 +43,7 @@ static void tree_rdlock_dir(struct hshmfs *fs, fuse_ino_t ino)
 	if (!d || !d->dir || !d->dir->view)
 		return;
 	pthread_rwlock_unlock(&fs->tree_lock);
-	upstream_refresh(fs, ino);
+	upstream_refresh(fs, req, ino);
 	pthread_rwlock_rdlock(&fs->tree_lock);
 }
 
@@ -76,7 +76,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int err;
 
-	tree_rdlock_dir(fs, parent);
+	tree_rdlock_dir(req, fs, parent);
 	err = do_lookup(fs, parent, name, &e);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	if (err == -ENOENT) {
@@ -276,8 +276,23 @@ void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	fuse_reply_err(req, EPERM);
 }
 
+/*
+ * rm of a region in /lost+found by its owner (or root, or the owner of
+ * lost+found, who is the mounter) destroys its object, whatever its state:
+ * the way to purge damaged, record-less and unplaced objects (errors.md).
+ * The kernel's sticky-bit check has already refused anybody else.
+ */
+static void mark_purge(const struct hnode *dir, struct hnode *n, uid_t uid)
+{
+	if (n->region && !n->foreign && dir->name &&
+	    !strcmp(dir->name, HSHMFS_LOST_FOUND) && dir->parent &&
+	    !dir->parent->parent && (uid == 0 || uid == n->uid ||
+				     uid == dir->uid))
+		n->region->purge = true;
+}
+
 static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
-		     bool want_dir)
+		     bool want_dir, uid_t uid)
 {
 	struct hnode *dir = hnode_by_ino(fs, parent), *n;
 
@@ -296,6 +311,7 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -EROFS;
 	if (n->foreign)
 		upstream_dismiss(dir, n);
+	mark_purge(dir, n, uid);
 	if (n->dir || n->target)
 		ns_dirty(fs);
 	hnode_unlink(fs, n);
@@ -311,10 +327,13 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct hshmfs *fs = fs_of(req);
+	uid_t uid;
+	gid_t gid;
 	int err;
 
+	fs_req_cred(req, &uid, &gid, NULL);
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	err = do_remove(fs, parent, name, false);
+	err = do_remove(fs, parent, name, false, uid);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	fuse_reply_err(req, -err);
 }
@@ -325,7 +344,7 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err;
 
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	err = do_remove(fs, parent, name, true);
+	err = do_remove(fs, parent, name, true, 0);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	fuse_reply_err(req, -err);
 }
@@ -492,7 +511,7 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *d;
 	int err;
 
-	tree_rdlock_dir(fs, ino);
+	tree_rdlock_dir(req, fs, ino);
 	d = hnode_by_ino(fs, ino);
 	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -148,10 +148,9 @@ void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 {
-	if (!n->region)
-		return n->dir ? -EISDIR : -EINVAL;
-	if (n->foreign && (flags & O_ACCMODE) != O_RDONLY &&
-	    fs->cfg.upstream != HSHMFS_UPSTREAM_RW)
+	if (!n->region) /* unlinked: its region went with its last name */
+		return n->dir ? -EISDIR : n->unlinked ? -ENOENT : -EINVAL;
+	if ((flags & O_ACCMODE) != O_RDONLY && upstream_readonly(fs, n))
 		return -EROFS;
 	if (n->region->damaged) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "open of '%s' refused: %s\n",
@@ -165,7 +164,7 @@ static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 			   "a region cannot be shorter than its headers (a "
 			   "directory with user.hshm.view=data takes plain "
 			   "files)\n", n->name ? n->name : "?");
-		return -EINVAL;
+		return -EPERM; /* as a shrink-sealed memfd (errors.md) */
 	}
 	return 0;
 }
@@ -347,8 +346,8 @@ static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 	}
 	if (off >= hi && n->region->importing)
 		return (ssize_t)size; /* an image's spare page: ours, dropped */
-	if (off >= hi)
-		return size ? -ENOSPC : 0;
+	if (off >= hi) /* the region's end is its file-size limit (errors.md) */
+		return size ? -EFBIG : 0;
 	if (size > hi - off)
 		size = (size_t)(hi - off);
 	return hshm_image_pwrite(be, buf, size, off);

@@ -20,6 +20,9 @@
 enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_PASSTHROUGH };
 enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
 enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTREAM_OFF };
+/* AUTO: syslog in the background, stderr with -f or -d */
+enum hshmfs_log_to { HSHMFS_LOG_AUTO = 0, HSHMFS_LOG_SYSLOG, HSHMFS_LOG_STDERR,
+		     HSHMFS_LOG_FILE };
 
 /** Raw option strings as fuse_opt fills them (owned, freed by opts_free). */
 struct hshmfs_rawopts {
@@ -27,6 +30,9 @@ struct hshmfs_rawopts {
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
+	char *log;
+	char *mountpoint; /* second non-option argument (also kept for FUSE) */
+	int foreground;   /* -f or -d seen (also kept for FUSE) */
 };
 
 /** Validated configuration of one mount. */
@@ -47,14 +53,19 @@ struct hshmfs_config {
 	/* given on the command line (they win over what a remount restores) */
 	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
+	enum hshmfs_log_to log_to;      /* log=: where log lines go */
+	char log_path[PATH_MAX];        /* its syslog socket or file */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
+#define HSHMFS_LOST_FOUND "lost+found" /* in the root: objects with no place */
+/* the largest backend_size HSHM makes (the library's limit) */
+#define HSHMFS_REGION_MAX (UINT64_C(1) << 46)
 #define HSHMFS_PREFIX_MAX 48
 
 /**
- * hshmfs_parse_size() - "64M", "1G", "4096", "1k" (binary suffixes K M G T,
- * optional trailing 'B' or 'iB').  Rejects empty, negative, junk, overflow.
+ * hshmfs_parse_size() - "64M", "1G", "4096", "1k" (binary suffixes K M G T
+ * P in either case, optional trailing 'B' or 'iB').  Rejects empty, negative, junk, overflow.
  * Return: 0, -EINVAL (malformed), -ERANGE (does not fit in 62 bits).
  */
 int hshmfs_parse_size(const char *s, uint64_t *out);
@@ -74,6 +85,47 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 		      struct hshmfs_config *cfg);
 void hshmfs_opts_free(struct hshmfs_rawopts *raw);
 void hshmfs_opts_help(void);
+
+/* ---- logging (log.c) -------------------------------------------------- */
+
+#define HSHMFS_SYSLOG_PATH "/dev/log"
+
+/**
+ * hshmfs_log_parse() - a log= value: "syslog", "syslog:/SOCKET", "stderr"
+ * or an absolute file path.  @path gets the socket or file.
+ * Return: 0, -EINVAL (none of these), -ENAMETOOLONG.
+ */
+int hshmfs_log_parse(const char *s, enum hshmfs_log_to *to, char *path,
+		     size_t len);
+/**
+ * hshmfs_log_open() - send every fuse_log() line (hshmfs', libfuse's, the
+ * backend library's) where @cfg says; HSHMFS_LOG_AUTO means syslog unless
+ * @foreground.  Before any thread starts.  An unreachable syslog socket is
+ * reported on stderr once (while the daemon has its terminal) and retried
+ * per line.
+ * Return: 0, or -errno of opening the log file (then stderr is used).
+ */
+int hshmfs_log_open(const struct hshmfs_config *cfg, bool foreground);
+/** The daemon has left its terminal: stop echoing warnings to stderr. */
+void hshmfs_log_detached(void);
+/** Back to libfuse's default (stderr); after the last thread ended. */
+void hshmfs_log_close(void);
+
+/* ---- a dead mount left by a crash (stale.c) ---------------------------- */
+
+/**
+ * hshmfs_stale_clear() - if @mnt is dead (statfs: ENOTCONN), a fuse.hshmfs
+ * mount noted by the last mount of @cfg's shm_dir and prefix, detach it
+ * (lazy unmount) with one log line.  Before fuse_parse_cmdline(), which
+ * cannot resolve a dead mount point.
+ * Return: 0 (nothing dead, or detached), -ENOTCONN (dead, not ours:
+ * logged), or the -errno of the unmount (logged).
+ */
+int hshmfs_stale_clear(const struct hshmfs_config *cfg, const char *mnt);
+/** Note @mnt (absolute) as this mount's point.  0 or -errno (logged). */
+int hshmfs_stale_note(const struct hshmfs_config *cfg, const char *mnt);
+/** Remove the note at a clean exit. */
+void hshmfs_stale_unnote(const struct hshmfs_config *cfg);
 
 /* ---- nodes (inode.c) ---------------------------------------------------- */
 
@@ -113,6 +165,7 @@ struct hregion {
 	pthread_rwlock_t map_lock;
 	struct hshm_backend be;
 	bool damaged;
+	bool purge;                  /* rm'ed in lost+found: destroy at release */
 	char state[96];              /* "ok" or why it cannot be attached */
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
@@ -134,7 +187,13 @@ struct hregion {
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
 	ino_t objino;
-	char *link_path;             /* upstream view: the link attached by */
+	/* upstream view: the link's name in chimaera_<user>/ (its owner is
+	 * link_uid), then after its NUL the target it read at attach; one
+	 * allocation.  Set before the node is linked, never changed. */
+	char *link_path;
+	bool peer;                   /* upstream view: made by an hshmfs mount
+				      * (its record's magic): read-only.  Set
+				      * before the node is linked. */
 };
 
 /*
@@ -177,6 +236,7 @@ struct hnode {
 
 struct hshmfs_pt; /* passthrough state (passthrough.c) */
 struct hshmfs_ns; /* namespace file flusher (ns.c) */
+struct hshmfs_up; /* the /.hshm view's scans (upstream.c) */
 
 struct hshmfs {
 	struct hshmfs_config cfg;
@@ -192,6 +252,8 @@ struct hshmfs {
 	struct hnode *root;          /* fixed after setup */
 	struct hshmfs_pt *pt;
 	struct hshmfs_ns *ns;
+	struct hshmfs_up *up;        /* NULL without the view; set at mount,
+				      * cleared by upstream_fini() */
 	uint32_t id_major;           /* major of the ids this mount makes */
 	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
 	double attr_timeout;
@@ -327,6 +389,14 @@ int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
 uint64_t region_size(struct hnode *n);
 /** Refresh a size change made by another process; true if it changed. */
 bool region_refresh(struct hshmfs *fs, struct hnode *n);
+/**
+ * hshmfs_damage_why() - the reason, in words, an object of @kind and real
+ * size @size (open as @fd) failed to attach with @err: the header check
+ * that failed (a static string from hshm_header_check) for -EBADMSG and
+ * -EPROTONOSUPPORT, strerror(-@err) otherwise (why.c).
+ */
+const char *hshmfs_damage_why(int fd, uint64_t size,
+			      enum hshm_backend_kind kind, int err);
 /** Rebuild the tree from the objects under shm_dir at mount time (recover.c). */
 int region_recover(struct hshmfs *fs);
 
@@ -427,8 +497,21 @@ int hshmfs_xattr_parse_view(const char *v, size_t n, int *out);
 void upstream_publish(struct hshmfs *fs, struct hnode *n);
 void upstream_unpublish(struct hshmfs *fs, struct hnode *n);
 int upstream_view_init(struct hshmfs *fs);
-/** Rescan @ino if it is a /.hshm directory (takes tree_lock for writing). */
-void upstream_refresh(struct hshmfs *fs, fuse_ino_t ino);
+/** Stop the view's scans at unmount (waits for them a bounded time). */
+void upstream_fini(struct hshmfs *fs);
+/** Rescan @ino if it is a /.hshm directory, for @req (no tree_lock held:
+ * the scan runs in its own thread; this waits for it at most 1 s). */
+void upstream_refresh(struct hshmfs *fs, fuse_req_t req, fuse_ino_t ino);
+/** Withdraw the link of a taken-over view region, relative to its owner's
+ * verified link directory, if it still names the object (never by path). */
+void upstream_withdraw(struct hshmfs *fs, struct hregion *r);
+/** Whether @n is part of a view that must not change (ro, or a region of
+ * another hshmfs mount). */
+bool upstream_readonly(const struct hshmfs *fs, const struct hnode *n);
+/** May @req change attributes @to_set of @n?  0, -EROFS, or -EPERM (in an
+ * rw view only root's chown takes a region over; never a chgrp). */
+int upstream_setattr_check(fuse_req_t req, const struct hshmfs *fs,
+			   const struct hnode *n, int to_set);
 /** Remember an rm'ed view entry so a rescan does not bring it back. */
 void upstream_dismiss(struct hnode *dir, struct hnode *n);
 

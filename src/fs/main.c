@@ -34,6 +34,8 @@ static void fuse_log_to_hshm(void *arg, int level, const char *msg)
 
 /* Options every mount gets: permission checks in the kernel (mode bits are
  * enforced before any request reaches us), a recognisable source and type,
+ * nosuid and nodev whatever mount(8) or fstab asked (after theirs, so they
+ * win: a shared scratch filesystem holds no set-id programs or devices),
  * and, when root mounts, access for every user as on /dev/shm. */
 static int add_default_opts(struct fuse_args *args, const char *source)
 {
@@ -45,7 +47,8 @@ static int add_default_opts(struct fuse_args *args, const char *source)
 		strcpy(fsname, "-ofsname=hshmfs");
 	if (fuse_opt_add_arg(args, "-odefault_permissions") ||
 	    fuse_opt_add_arg(args, "-osubtype=hshmfs") ||
-	    fuse_opt_add_arg(args, fsname))
+	    fuse_opt_add_arg(args, fsname) ||
+	    fuse_opt_add_arg(args, "-onosuid,nodev"))
 		return -ENOMEM;
 	if (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other"))
 		return -ENOMEM;
@@ -58,6 +61,11 @@ static int parse(struct fuse_args *args, struct hshmfs *fs,
 {
 	if (hshmfs_opts_parse(args, raw, &fs->cfg))
 		return -EINVAL;
+	hshmfs_log_open(&fs->cfg, raw->foreground);
+	/* before fuse_parse_cmdline: it cannot resolve a dead mount point */
+	if (hshmfs_stale_clear(&fs->cfg, raw->mountpoint ? raw->mountpoint
+							 : raw->source))
+		return -ENOTCONN;
 	if (fuse_parse_cmdline(args, co))
 		return -EINVAL;
 	if (co->show_help) {
@@ -65,7 +73,9 @@ static int parse(struct fuse_args *args, struct hshmfs *fs,
 		return 1;
 	}
 	if (co->show_version) {
-		printf("hshmfs version %s\n", HSHMFS_VERSION);
+		printf("hshmfs version %s\nlibfuse version %s\n",
+		       HSHMFS_VERSION, fuse_pkgversion());
+		fflush(stdout); /* before fusermount3 --version writes */
 		fuse_lowlevel_version();
 		return 1;
 	}
@@ -192,9 +202,11 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 		goto out_session;
 	if (fuse_session_mount(fs->se, co->mountpoint))
 		goto out_signals;
+	hshmfs_stale_note(&fs->cfg, co->mountpoint);
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
+	hshmfs_log_detached();
 	/* threads do not survive the fork in fuse_daemonize: start it after */
 	if (ns_start(fs))
 		goto out_unmount;
@@ -211,6 +223,7 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 	}
 out_unmount:
 	fuse_session_unmount(fs->se);
+	hshmfs_stale_unnote(&fs->cfg);
 out_signals:
 	fuse_remove_signal_handlers(fs->se);
 out_session:
@@ -222,6 +235,7 @@ out_session:
 static void teardown(struct hshmfs *fs)
 {
 	ns_stop(fs); /* saves the last directory changes */
+	upstream_fini(fs); /* no view scan left to touch the tree */
 	if (fs->ino_buckets) {
 		hnode_table_fini(fs);
 		file_bufs_fini(fs);
@@ -251,5 +265,6 @@ int main(int argc, char *argv[])
 	free(co.mountpoint);
 	hshmfs_opts_free(&raw);
 	fuse_opt_free_args(&args);
+	hshmfs_log_close();
 	return err < 0 ? 1 : 0;
 }

@@ -103,7 +103,7 @@ int hshmfs_prefix_check(const char *s)
 	return 0;
 }
 
-enum { KEY_DISCARD, KEY_HELP, KEY_VERSION };
+enum { KEY_DISCARD, KEY_HELP, KEY_VERSION, KEY_FOREGROUND };
 
 #define HOPT(t, f) { t, offsetof(struct hshmfs_rawopts, f), 0 }
 static const struct fuse_opt hshmfs_opt_table[] = {
@@ -120,6 +120,11 @@ static const struct fuse_opt hshmfs_opt_table[] = {
 	HOPT("gid=%s", gid),
 	HOPT("links_root=%s", links_root),
 	HOPT("upstream=%s", upstream),
+	HOPT("log=%s", log),
+	/* libfuse's too (kept): the log goes to stderr in the foreground */
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_FOREGROUND),
+	FUSE_OPT_KEY("debug", KEY_FOREGROUND),
 	{ "hshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 1 },
 	{ "nohshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 0 },
 	/* fstab and mount(8) noise: accepted and ignored */
@@ -142,9 +147,15 @@ static int hshmfs_opt_proc(void *data, const char *arg, int key,
 
 	if (key == KEY_DISCARD)
 		return 0;
+	if (key == KEY_FOREGROUND)
+		raw->foreground = 1;
 	if (key == FUSE_OPT_KEY_NONOPT && !raw->source) {
 		raw->source = strdup(arg);
 		return raw->source ? 0 : -1;
+	}
+	if (key == FUSE_OPT_KEY_NONOPT && !raw->mountpoint) {
+		raw->mountpoint = strdup(arg); /* and kept for fuse_parse_cmdline */
+		return raw->mountpoint ? 1 : -1;
 	}
 	return 1; /* keep: FUSE's own option or the mount point */
 }
@@ -154,7 +165,9 @@ void hshmfs_opts_help(void)
 	printf("hshmfs options:\n"
 	       "    -o backend=NAME        default backend of the root directory\n"
 	       "                           (posix_shm_mmap, malloc, gpu_shm_mmap, gpu_malloc)\n"
-	       "    -o size=SIZE           default size of new regions (1M; K/M/G/T suffixes)\n"
+	       "    -o size=SIZE           default size of new regions (1M); a number of\n"
+	       "                           bytes with K, M, G, T or P (powers of 1024, either\n"
+	       "                           case, then B or iB if any): 4096, 64M, 1GiB\n"
 	       "    -o shm_dir=DIR         where posix objects live (/dev/shm)\n"
 	       "    -o prefix=NAME         namespace of this mount's objects (hshmfs)\n"
 	       "    -o gpu=N               default GPU device (0)\n"
@@ -165,7 +178,9 @@ void hshmfs_opts_help(void)
 	       "    -o mmap=auto|shared|cached  mmap mode (auto)\n"
 	       "    -o hshm_links          publish upstream HSHM links in /tmp/chimaera_$USER\n"
 	       "    -o links_root=DIR      where chimaera_<user>/ link dirs live (/tmp)\n"
-	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n");
+	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n"
+	       "    -o log=WHERE           syslog, syslog:/SOCKET, stderr or /FILE\n"
+	       "                           (syslog; stderr with -f or -d)\n");
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -266,6 +281,15 @@ static int cfg_modes(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 	return 0;
 }
 
+static int cfg_log(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
+{
+	if (r->log && hshmfs_log_parse(r->log, &c->log_to, c->log_path,
+				       sizeof(c->log_path)))
+		return bad("log", r->log, "want syslog, syslog:/SOCKET, "
+			   "stderr or an absolute file path");
+	return 0;
+}
+
 static void cfg_defaults(struct hshmfs_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -293,6 +317,8 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 		err = cfg_ids(raw, cfg);
 	if (!err)
 		err = cfg_modes(raw, cfg);
+	if (!err)
+		err = cfg_log(raw, cfg);
 	cfg->hshm_links = raw->hshm_links;
 	cfg->set_backend = raw->backend;
 	cfg->set_size = raw->size;
@@ -308,7 +334,8 @@ void hshmfs_opts_free(struct hshmfs_rawopts *raw)
 	char **strs[] = { &raw->backend, &raw->size, &raw->shm_dir,
 			  &raw->prefix, &raw->gpu, &raw->mode, &raw->io,
 			  &raw->mmap, &raw->gpu_runtime, &raw->uid, &raw->gid,
-			  &raw->links_root, &raw->upstream, &raw->source };
+			  &raw->links_root, &raw->upstream, &raw->source,
+			  &raw->log, &raw->mountpoint };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -24,7 +24,7 @@
 #include "fs_i.h"
 #include "meta.h"
 
-#define LOST_FOUND "lost+found"
+#define LOST_FOUND HSHMFS_LOST_FOUND
 
 static bool parse_name(const char *prefix, const char *name, uint64_t *serial)
 {
@@ -110,8 +110,8 @@ static bool place(struct hshmfs *fs, struct hnode *n, const char *path,
 		snprintf(buf, sizeof(buf), LOST_FOUND);
 		dir = mkdir_p(fs, buf, fs->cfg.root_uid, fs->cfg.root_gid);
 		name = obj;
-		if (dir)
-			dir->mode = S_IFDIR | 0700;
+		if (dir) /* as /tmp: each removes only their own (purge) */
+			dir->mode = S_IFDIR | 01777;
 	}
 	if (!dir || hnode_child(dir, name) || hnode_link(fs, dir, n, name)) {
 		abandon(fs, n, obj);
@@ -199,7 +199,8 @@ static void recover_one(struct hshmfs *fs, const char *obj, uint64_t serial)
 	if (err) {
 		mark_damaged(r, (uint64_t)st.st_size, err == -ENODATA ?
 			     "no hshmfs record (truncated or not ours)" :
-			     strerror(-err));
+			     hshmfs_damage_why(fd, (uint64_t)st.st_size,
+					       r->kind, err));
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", obj, r->state);
 	}
 	if (place(fs, n, err == -ENODATA ? NULL : m.path, obj) && !err)

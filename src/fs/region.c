@@ -231,7 +231,9 @@ static int region_follow(struct hregion *r)
 		r->damaged = true;
 		note_object(r, &st);
 		snprintf(r->state, sizeof(r->state), "damaged: object changed "
-			 "behind hshmfs (%s)", strerror(-err));
+			 "behind hshmfs (%s)", hshmfs_damage_why(
+				 hshm_backend_fd(&r->be), (uint64_t)st.st_size,
+				 r->kind, err));
 		return -EIO;
 	}
 	if (r->damaged) {
@@ -362,11 +364,25 @@ static void node_region_free(struct hnode *n)
 
 /* A taken-over upstream region: destroying it means withdrawing its link
  * (the object itself is a memfd or someone's file, not ours to unlink). */
-static void release_foreign(struct hregion *r)
+static void release_foreign(struct hshmfs *fs, struct hregion *r)
 {
-	if (hshm_is_owner(&r->be) && r->link_path && unlink(r->link_path))
-		HSHMFS_LOG(FUSE_LOG_WARNING, "removing link %s: %s\n",
-			   r->link_path, strerror(errno));
+	if (hshm_is_owner(&r->be))
+		upstream_withdraw(fs, r);
+	hshm_shm_detach(&r->be);
+}
+
+/* rm'ed in lost+found (dir.c): the object goes, whatever state it is in.
+ * By name: a damaged region was never attached. */
+static void region_purge(struct hshmfs *fs, struct hregion *r)
+{
+	if (r->url[0] != '/')
+		return; /* malloc, gpu_malloc: no object */
+	if (unlinkat(fs->hctx.shm_dirfd, r->url + 1, 0) && errno != ENOENT)
+		HSHMFS_LOG(FUSE_LOG_ERR, "purge of %s: %s\n", r->url,
+			   strerror(errno));
+	else
+		HSHMFS_LOG(FUSE_LOG_INFO, "purged %s from lost+found (%s)\n",
+			   r->url, r->state);
 	hshm_shm_detach(&r->be);
 }
 
@@ -376,7 +392,9 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 
 	upstream_unpublish(fs, n);
 	if (n->foreign) {
-		release_foreign(r);
+		release_foreign(fs, r);
+	} else if (r->purge) {
+		region_purge(fs, r);
 	} else if (r->damaged) {
 		/* the object is left for its owner to inspect; drop our view */
 		hshm_shm_detach(&r->be);

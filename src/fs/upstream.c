@@ -3,34 +3,105 @@
 
 /*
  * Upstream HSHM on Linux names a region by a symlink
- * <links_root>/chimaera_<user>/<url without '/'> (links_root is /tmp).
+ * <links_root>/chimaera_<user>/<url without '/'> (links_root is /tmp),
+ * usually to /proc/<pid>/fd/<n> of a memfd, in a directory the user made
+ * 0700.
  *
  * Publishing (-o hshm_links): for each host region this mount makes, a link
  * in its owner's directory points at the region's object, so an unmodified
- * upstream process attaches with shm_attach(url).  The directory is opened
- * with O_NOFOLLOW and must belong to the user (or root) and not be writable
- * by others; an existing link of another target is never replaced.
+ * upstream process attaches with shm_attach(url).
  *
  * The view (/.hshm/<user>/<url>): the links that upstream processes
- * published, rescanned whenever such a directory is looked up or listed.
- * Each valid link becomes a region file attached through the link (zero-copy
- * mmap like any region), owned and moded like the object it reaches, and
- * not owned by hshmfs: rm detaches only (and hides the entry), chown takes it
- * over.  It is read-only unless -o upstream=rw.
+ * published.  Each valid link becomes a region file attached through the
+ * link (zero-copy mmap like any region), not owned by hshmfs: rm detaches
+ * only (and hides the entry), root's chown takes it over.  It is read-only
+ * unless -o upstream=rw.
+ *
+ * Everything under links_root is someone's to change at any moment, and the
+ * daemon is root, so (docs/security.md, "The upstream view"):
+ *  - a link directory is opened once, O_NOFOLLOW, and used only if it is a
+ *    real directory of links_root's own mount, owned by its user and closed
+ *    to everyone else; every later call is relative to that fd;
+ *  - a link is followed with its owner's rights (a scan thread that takes
+ *    the owner's fsuid, fsgid and no groups: that drops root's DAC
+ *    capabilities), either as /proc/<pid>/fd/<n> of a process of that user,
+ *    or as ordinary symlinks only (no magic links); the object reached is
+ *    checked (a regular file, not on a FUSE mount) through an O_PATH fd and
+ *    only then opened, O_NONBLOCK so a lease never makes it wait;
+ *  - scans run in their own thread, outside the tree lock; a request waits
+ *    at most SCAN_WAIT_MS for one and then goes on with what the tree has;
+ *  - an entry belongs to the link's owner, mode VIEW_MODE (what the 0700
+ *    directory grants), so the kernel (default_permissions) keeps others
+ *    out exactly as upstream's directory does;
+ *  - an object carrying an hshmfs record belongs to an hshmfs mount: another
+ *    mount shows it read-only and never changes it.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fs_i.h"
+#include "meta.h"
 
 #define LINK_DIR_PREFIX "chimaera_"
 #define VIEW_NAME ".hshm"
+#define VIEW_MODE 0600     /* an entry: its owner's, as in a 0700 directory */
+#define PEER_MODE 0400     /* another hshmfs mount's region: read-only */
+#define SCAN_WAIT_MS 1000  /* the longest a request waits for a scan */
+#define FINI_WAIT_MS 2000  /* the longest unmount waits for scans */
+#define USER_ENTRIES_MAX 1024 /* links shown per user (each holds an fd) */
+#define USER_DIR_MODE 0500 /* /.hshm/<user>: its user's, like chimaera_<user> */
+
+/** Scans of one /.hshm/<user> directory. */
+struct up_scan {
+	fuse_ino_t ino;
+	bool running;            /* a scan thread works on it */
+	struct timespec started; /* when it started (CLOCK_MONOTONIC) */
+	bool told;               /* its being stuck was logged */
+	uint64_t done;           /* scans finished so far */
+	struct up_scan *next;
+};
+
+/** The view's scan state (one per mount). */
+struct hshmfs_up {
+	/* guards every field below; taken before fs->tree_lock, never while
+	 * holding it */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;     /* a scan finished */
+	bool closing;            /* unmount: scans merge nothing more */
+	unsigned threads;        /* scan threads running */
+	struct up_scan *scans;
+};
+
+/** An entry the directory has: a scan keeps it if its link still reaches
+ * the same object, and skips the objects rm'ed in the view. */
+struct up_known {
+	char *name;              /* NULL: a dismissed object */
+	dev_t dev;
+	ino_t ino;
+};
+
+/** What a scan found for one link. */
+struct up_found {
+	char name[HSHM_URL_MAX];
+	dev_t dev;
+	ino_t ino;
+	struct hregion *r;       /* NULL: the entry the tree has already */
+	struct up_found *next;
+};
 
 static int user_name(uid_t uid, char *buf, size_t len)
 {
@@ -44,35 +115,113 @@ static int user_name(uid_t uid, char *buf, size_t len)
 	return 0;
 }
 
-/* Open (making it if needed) the link directory of @uid, safely. */
+static int user_ids(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwnam_r(user, &pw, tmp, sizeof(tmp), &res) || !res)
+		return -ENOENT;
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+/* The mount id of @fd, without asking any filesystem (no FUSE request). */
+static int mnt_id(int fd, uint64_t *id)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx))
+		return -errno;
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*id = sx.stx_mnt_id;
+	return 0;
+}
+
+/* Is the directory at O_PATH fd @p a plain directory of @root's mount? */
+static int same_mount(int root, int p)
+{
+	uint64_t a, b;
+	int err = mnt_id(root, &a);
+
+	if (!err)
+		err = mnt_id(p, &b);
+	if (!err && a != b)
+		err = -EXDEV; /* something is mounted on it */
+	return err;
+}
+
+/* The fd's directory is @uid's own and closed to everyone else. */
+static int dir_is_private(int dfd, uid_t uid)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * Open links_root/chimaera_<user> (made, 0700 and @uid's, when @make and
+ * missing): O_NOFOLLOW, on links_root's own mount, owned by @uid, no group
+ * or other bits.  Return: the fd, or -errno (not logged: callers say why).
+ */
+static int user_dir_open(struct hshmfs *fs, const char *user, uid_t uid,
+			 gid_t gid, bool make)
+{
+	char name[NAME_MAX + 1];
+	int root, p = -1, dfd = -1, err = 0;
+
+	if ((size_t)snprintf(name, sizeof(name), LINK_DIR_PREFIX "%s", user) >=
+	    sizeof(name))
+		return -ENAMETOOLONG;
+	root = open(fs->cfg.links_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	if (make && mkdirat(root, name, 0700) == 0 &&
+	    fchownat(root, name, uid, gid, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	if (!err) {
+		p = openat(root, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			   O_CLOEXEC);
+		err = p < 0 ? -errno : same_mount(root, p);
+	}
+	if (!err) {
+		dfd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = dfd < 0 ? -errno : dir_is_private(dfd, uid);
+	}
+	if (p >= 0)
+		close(p);
+	close(root);
+	if (err && dfd >= 0)
+		close(dfd);
+	return err ? err : dfd;
+}
+
+static const char *dir_why(int err)
+{
+	return err == -EPERM ? "not its user's own private directory" :
+	       err == -ENOTDIR || err == -ELOOP ? "not a directory" :
+	       err == -EXDEV ? "a mount point" : strerror(-err);
+}
+
+/* The link directory of @uid for publishing (logged when unusable). */
 static int link_dir_open(struct hshmfs *fs, uid_t uid, gid_t gid)
 {
-	char user[256], name[300];
-	struct stat st;
-	int root, dfd;
+	char user[256];
+	int dfd;
 
 	if (user_name(uid, user, sizeof(user)))
 		return -ENOENT;
-	snprintf(name, sizeof(name), LINK_DIR_PREFIX "%s", user);
-	root = open(fs->cfg.links_root, O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return -errno;
-	if (mkdirat(root, name, 0700) == 0 && fchownat(root, name, uid, gid,
-						       AT_SYMLINK_NOFOLLOW))
-		HSHMFS_LOG(FUSE_LOG_WARNING, "chown of %s: %s\n", name,
-			   strerror(errno));
-	dfd = openat(root, name, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(root);
+	dfd = user_dir_open(fs, user, uid, gid, true);
 	if (dfd < 0)
-		return -errno;
-	if (fstat(dfd, &st) || (st.st_uid != uid && st.st_uid != 0) ||
-	    (st.st_mode & 022)) {
-		HSHMFS_LOG(FUSE_LOG_ERR, "hshm_links: %s is not %s's own "
-			   "private directory: not publishing there\n", name,
-			   user);
-		close(dfd);
-		return -EPERM;
-	}
+		HSHMFS_LOG(FUSE_LOG_ERR, "hshm_links: %s/" LINK_DIR_PREFIX
+			   "%s: %s: not publishing there\n", fs->cfg.links_root,
+			   user, dir_why(dfd));
 	return dfd;
 }
 
@@ -114,35 +263,206 @@ void upstream_publish(struct hshmfs *fs, struct hnode *n)
 	close(dfd);
 }
 
+/* Remove link @name of @uid's directory if it still reads @target. */
+static int link_remove(struct hshmfs *fs, uid_t uid, const char *name,
+		       const char *target)
+{
+	char user[256], cur[PATH_MAX];
+	ssize_t l;
+	int dfd, err = user_name(uid, user, sizeof(user));
+
+	if (err)
+		return err;
+	dfd = user_dir_open(fs, user, uid, 0, false);
+	if (dfd < 0)
+		return dfd;
+	l = readlinkat(dfd, name, cur, sizeof(cur) - 1);
+	if (l < 0)
+		err = errno == ENOENT ? 0 : -errno; /* gone already */
+	else if ((size_t)l != strlen(target) || memcmp(cur, target, (size_t)l))
+		err = -ESTALE; /* someone else's link now: left alone */
+	else if (unlinkat(dfd, name, 0))
+		err = errno == ENOENT ? 0 : -errno;
+	close(dfd);
+	return err;
+}
+
 void upstream_unpublish(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
-	char target[PATH_MAX], cur[PATH_MAX];
-	ssize_t l;
-	int dfd;
+	char target[PATH_MAX];
+	int err;
 
 	if (!r || !r->linked)
 		return;
 	r->linked = false;
 	if (link_target(fs, r, target, sizeof(target)))
 		return;
-	dfd = link_dir_open(fs, r->link_uid, n->gid);
-	if (dfd < 0)
+	err = link_remove(fs, r->link_uid, r->url + 1, target);
+	if (err && err != -ESTALE)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "hshm_links: cannot withdraw %s: "
+			   "%s\n", r->url, strerror(-err));
+}
+
+void upstream_withdraw(struct hshmfs *fs, struct hregion *r)
+{
+	const char *name = r->link_path;
+	char user[256];
+	int err;
+
+	if (!name)
 		return;
-	l = readlinkat(dfd, r->url + 1, cur, sizeof(cur) - 1);
-	if (l > 0 && (cur[l] = '\0', !strcmp(cur, target)))
-		unlinkat(dfd, r->url + 1, 0);
-	close(dfd);
+	err = link_remove(fs, r->link_uid, name, name + strlen(name) + 1);
+	if (err && user_name(r->link_uid, user, sizeof(user)))
+		snprintf(user, sizeof(user), "<uid %u>", (unsigned)r->link_uid);
+	if (err)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: %s/" LINK_DIR_PREFIX
+			   "%s/%s: not removing the link: %s\n",
+			   fs->cfg.links_root, user, name,
+			   err == -ESTALE ? "it names another object now" :
+			   dir_why(err));
+}
+
+/* ---- following a link with its owner's rights --------------------------- */
+
+/* Clear this thread's effective capabilities (the permitted stay). */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		d[i].effective = 0;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * Take @uid's file system identity in this (scan) thread, for good: the
+ * thread ends after its scan.  Raw syscalls, since glibc's setgroups()
+ * would apply to every thread; fsuid and capabilities are per thread.
+ */
+static int become(uid_t uid, gid_t gid)
+{
+	if (uid == 0)
+		return 0;
+	if (syscall(SYS_setgroups, 0, NULL))
+		return -errno;
+	setfsgid(gid);
+	setfsuid(uid);
+	if ((uid_t)setfsuid((uid_t)-1) != uid || (gid_t)setfsgid((gid_t)-1) != gid)
+		return -EPERM;
+	return drop_caps(); /* no CAP_SYS_PTRACE etc. while following links */
+}
+
+/* "/proc/<pid>/fd/<n>": @pid gets "<pid>", @fdpath "fd/<n>". */
+static bool proc_fd_target(const char *t, char *pid, size_t plen,
+			   const char **fdpath)
+{
+	size_t np, nf;
+
+	if (strncmp(t, "/proc/", 6))
+		return false;
+	t += 6;
+	np = strspn(t, "0123456789");
+	if (np == 0 || np >= plen || strncmp(t + np, "/fd/", 4))
+		return false;
+	nf = strspn(t + np + 4, "0123456789");
+	if (nf == 0 || t[np + 4 + nf])
+		return false;
+	memcpy(pid, t, np);
+	pid[np] = '\0';
+	*fdpath = t + np + 1;
+	return true;
+}
+
+/* An O_PATH fd of what link @name of @dfd (reading @target) reaches. */
+static int open_path(int dfd, const char *name, const char *target, uid_t uid,
+		     const char **why)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_NO_MAGICLINKS };
+	char pid[16], proc[32];
+	const char *fdpath;
+	struct stat st;
+	int pd, p;
+
+	if (!proc_fd_target(target, pid, sizeof(pid), &fdpath)) {
+		/* ordinary symlinks only: no /proc/.../fd on the way */
+		p = (int)syscall(SYS_openat2, dfd, name, &how, sizeof(how));
+		return p < 0 ? -errno : p;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%s", pid);
+	pd = open(proc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pd < 0)
+		return -errno;
+	if (fstat(pd, &st) || st.st_uid != uid || atoi(pid) == getpid()) {
+		*why = "a process of another user";
+		close(pd);
+		return -EPERM;
+	}
+	p = openat(pd, fdpath, O_PATH | O_CLOEXEC); /* pinned to that process */
+	close(pd);
+	return p < 0 ? -errno : p;
+}
+
+/* What the O_PATH fd @p is: a regular file of a non-FUSE filesystem. */
+static int path_check(int p, dev_t *dev, ino_t *ino, const char **why)
+{
+	struct statx sx;
+
+	if (statx(p, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
+		  STATX_TYPE | STATX_INO, &sx))
+		return -errno;
+	if (!S_ISREG(sx.stx_mode)) {
+		*why = "not a regular file";
+		return -EINVAL;
+	}
+	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	*ino = sx.stx_ino;
+	return 0;
+}
+
+static int not_fuse(int p, const char **why)
+{
+	struct statfs sf;
+
+	if (fstatfs(p, &sf))
+		return -errno;
+	if (sf.f_type == FUSE_SUPER_MAGIC) {
+		*why = "inside a FUSE mount";
+		return -EXDEV;
+	}
+	return 0;
+}
+
+/* Open the object behind the O_PATH fd @p itself (no path resolved). */
+static int reopen(int p)
+{
+	char self[40];
+	int fd;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
+	fd = open(self, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /* ---- the /.hshm view ------------------------------------------------------ */
 
 int upstream_view_init(struct hshmfs *fs)
 {
+	struct hshmfs_up *up;
 	struct hnode *v;
 
 	if (fs->cfg.upstream == HSHMFS_UPSTREAM_OFF)
 		return 0;
+	up = calloc(1, sizeof(*up));
+	if (!up)
+		return -ENOMEM;
+	pthread_mutex_init(&up->lock, NULL);
+	pthread_cond_init(&up->cond, NULL);
+	fs->up = up;
 	v = hnode_new(fs, S_IFDIR | 0555, 0, 0);
 	if (!v)
 		return -ENOMEM;
@@ -151,55 +471,91 @@ int upstream_view_init(struct hshmfs *fs)
 	return hnode_link(fs, fs->root, v, VIEW_NAME);
 }
 
-static bool dismissed(struct hdir *d, const struct stat *st)
+void upstream_fini(struct hshmfs *fs)
+{
+	struct hshmfs_up *up = fs->up;
+	struct timespec dl;
+	struct up_scan *s;
+
+	if (!up)
+		return;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += FINI_WAIT_MS / 1000;
+	pthread_mutex_lock(&up->lock);
+	up->closing = true;
+	while (up->threads &&
+	       pthread_cond_timedwait(&up->cond, &up->lock, &dl) != ETIMEDOUT)
+		;
+	fs->up = NULL;
+	if (up->threads) { /* stuck on someone's file: it frees nothing of ours */
+		HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: %u scan(s) still "
+			   "blocked at unmount\n", up->threads);
+		pthread_mutex_unlock(&up->lock);
+		return;
+	}
+	pthread_mutex_unlock(&up->lock);
+	while ((s = up->scans)) {
+		up->scans = s->next;
+		free(s);
+	}
+	pthread_cond_destroy(&up->cond);
+	pthread_mutex_destroy(&up->lock);
+	free(up);
+}
+
+static bool dismissed(struct hdir *d, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < d->ndismissed; i++)
-		if (d->dismissed[i].dev == st->st_dev &&
-		    d->dismissed[i].ino == st->st_ino)
+		if (d->dismissed[i].dev == dev && d->dismissed[i].ino == ino)
 			return true;
 	return false;
 }
 
-/* A link this mount published itself: its region is already in the tree. */
-static bool is_own_link(struct hshmfs *fs, int dfd, const char *name)
+/* A region this mount made and published itself: it is in the tree. */
+static bool is_own_object(struct hshmfs *fs, const char *name, dev_t dev,
+			  ino_t ino)
 {
-	char cur[PATH_MAX], mine[PATH_MAX];
-	ssize_t l = readlinkat(dfd, name, cur, sizeof(cur) - 1);
-	int ml = snprintf(mine, sizeof(mine), "%s/%s.r", fs->cfg.shm_dir,
-			  fs->cfg.prefix);
+	size_t pl = strlen(fs->cfg.prefix);
+	struct stat o;
 
-	if (l <= 0 || ml < 0 || (size_t)ml >= sizeof(mine))
-		return false;
-	cur[l] = '\0';
-	return !strncmp(cur, mine, (size_t)ml);
+	return !strncmp(name, fs->cfg.prefix, pl) && !strncmp(name + pl, ".r", 2) &&
+	       !fstatat(fs->hctx.shm_dirfd, name, &o, AT_SYMLINK_NOFOLLOW) &&
+	       o.st_dev == dev && o.st_ino == ino;
 }
 
-/* Attach to the region behind link @name of directory @dfd. */
-static struct hnode *view_attach(struct hshmfs *fs, struct hnode *dir, int dfd,
-				 const char *name)
+/* The daemon maps no region: the magic is read through the fd. */
+static bool has_hshmfs_record(struct hregion *r)
 {
-	int flags = O_CLOEXEC | O_RDWR;
-	struct hregion *r;
-	struct hnode *n;
-	struct stat st;
-	char url[HSHM_URL_MAX + 1];
-	int fd;
+	char magic[8];
 
-	if (is_own_link(fs, dfd, name))
-		return NULL;
-	fd = openat(dfd, name, flags); /* follows the link: that is its use */
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || dismissed(dir->dir, &st) ||
-	    !(r = calloc(1, sizeof(*r)))) {
-		close(fd);
+	return !hshm_spare_pread(&r->be, 0, magic, sizeof(magic)) &&
+	       !memcmp(magic, HSHMFS_META_MAGIC, sizeof(magic));
+}
+
+static void view_region_free(struct hregion *r)
+{
+	hshm_shm_detach(&r->be);
+	region_free(r);
+}
+
+/* The region of object @fd, reached by link @name (reading @target). */
+static struct hregion *view_region(struct hshmfs *fs, int fd, const char *name,
+				   const char *target, uid_t uid)
+{
+	size_t nl = strlen(name), tl = strlen(target);
+	struct hregion *r = region_new(HSHM_POSIX_SHM_MMAP);
+	char url[HSHM_URL_MAX + 1];
+	struct stat st;
+
+	if (!r || fstat(fd, &st) || !(r->link_path = malloc(nl + tl + 2))) {
+		region_free(r);
 		return NULL;
 	}
-	pthread_rwlock_init(&r->map_lock, NULL);
-	r->kind = HSHM_POSIX_SHM_MMAP;
+	memcpy(r->link_path, name, nl + 1);
+	memcpy(r->link_path + nl + 1, target, tl + 1);
 	r->dev = st.st_dev;
 	r->objino = st.st_ino;
-	strcpy(r->state, "ok");
+	r->link_uid = uid;
 	snprintf(url, sizeof(url), "/%s", name);
 	snprintf(r->url, sizeof(r->url), "%s", url);
 	if (hshm_shm_attach_fd(&r->be, &fs->hctx, r->kind, fd, url)) {
@@ -208,25 +564,128 @@ static struct hnode *view_attach(struct hshmfs *fs, struct hnode *dir, int dfd,
 		snprintf(r->state, sizeof(r->state), "damaged: not an HSHM "
 			 "region this build can attach");
 	}
+	r->peer = !r->damaged && has_hshmfs_record(r);
+	return r;
+}
+
+static const struct up_known *known_find(const struct up_known *k, size_t n,
+					 dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < n; i++)
+		if (k[i].dev == dev && k[i].ino == ino)
+			return &k[i];
+	return NULL;
+}
+
+/* Follow link @name of @dfd (this thread has its owner's rights). */
+static int scan_link(struct hshmfs *fs, int dfd, const char *name, uid_t uid,
+		     const struct up_known *k, size_t nk, struct up_found *f,
+		     const char **why)
+{
+	const struct up_known *kn;
+	char target[PATH_MAX];
+	ssize_t l = readlinkat(dfd, name, target, sizeof(target) - 1);
+	int p, fd, err;
+
+	if (l < 0)
+		return errno == EINVAL ? (*why = "not a symlink", -EINVAL) : -errno;
+	target[l] = '\0';
+	p = open_path(dfd, name, target, uid, why);
+	if (p == -ELOOP && !*why)
+		*why = "a symlink loop, or through a /proc magic link";
+	if (p < 0)
+		return p;
+	err = path_check(p, &f->dev, &f->ino, why);
+	kn = err ? NULL : known_find(k, nk, f->dev, f->ino);
+	if (!err && kn) { /* in the tree already, or rm'ed: nothing to open */
+		close(p);
+		return kn->name ? 0 : -ECANCELED;
+	}
+	if (!err && is_own_object(fs, name, f->dev, f->ino))
+		err = -ECANCELED; /* this mount's own: in the tree already */
+	if (!err)
+		err = not_fuse(p, why);
+	fd = err ? err : reopen(p);
+	close(p);
+	if (fd < 0)
+		return fd == -EWOULDBLOCK ? (*why = "leased by its owner", fd) : fd;
+	f->r = view_region(fs, fd, name, target, uid);
 	close(fd);
-	r->link_path = malloc(PATH_MAX);
-	if (r->link_path && snprintf(r->link_path, PATH_MAX, "%s/" LINK_DIR_PREFIX
-				     "%s/%s", fs->cfg.links_root, dir->name,
-				     name) >= PATH_MAX) {
-		free(r->link_path); /* too long to remove later: keep none */
-		r->link_path = NULL;
+	return f->r ? 0 : -ENOMEM;
+}
+
+static void found_free(struct up_found *f)
+{
+	struct up_found *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (f->r)
+			view_region_free(f->r);
+		free(f);
 	}
-	n = hnode_new(fs, S_IFREG | (st.st_mode & 0777), st.st_uid, st.st_gid);
-	if (!n) {
-		hshm_shm_detach(&r->be);
-		pthread_rwlock_destroy(&r->map_lock);
-		free(r->link_path);
-		free(r);
+}
+
+static bool link_name_ok(const char *name)
+{
+	char url[HSHM_URL_MAX + 1];
+
+	if (name[0] == '.' || strlen(name) >= HSHM_URL_MAX)
+		return false;
+	snprintf(url, sizeof(url), "/%s", name);
+	return !hshm_url_check(url);
+}
+
+/* Every link of @dfd, followed with @uid's rights; a bad one is skipped. */
+static struct up_found *scan_dir(struct hshmfs *fs, int dfd, const char *user,
+				 uid_t uid, const struct up_known *k, size_t nk)
+{
+	struct up_found *head = NULL, *f;
+	struct dirent *de;
+	const char *why;
+	size_t n = 0;
+	int err;
+	DIR *d = fdopendir(dup(dfd));
+
+	if (!d)
 		return NULL;
+	while ((de = readdir(d))) {
+		if (n == USER_ENTRIES_MAX) {
+			HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: %s/"
+				   LINK_DIR_PREFIX "%s: more than %d links: "
+				   "the rest not shown\n", fs->cfg.links_root,
+				   user, USER_ENTRIES_MAX);
+			break;
+		}
+		why = NULL;
+		if (!link_name_ok(de->d_name) || !(f = calloc(1, sizeof(*f))))
+			continue;
+		strcpy(f->name, de->d_name);
+		err = scan_link(fs, dfd, f->name, uid, k, nk, f, &why);
+		if (err) {
+			if (err != -ENOENT && err != -ECANCELED)
+				HSHMFS_LOG(FUSE_LOG_INFO, "upstream: %s/"
+					   LINK_DIR_PREFIX "%s/%s: %s: not "
+					   "shown\n", fs->cfg.links_root, user,
+					   f->name, why ? why : strerror(-err));
+			free(f);
+			continue;
+		}
+		f->next = head;
+		head = f;
+		n++;
 	}
-	n->foreign = true;
-	n->region = r;
-	return n;
+	closedir(d);
+	return head;
+}
+
+static const struct up_found *found_by_name(const struct up_found *f,
+					    const char *name)
+{
+	for (; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
 }
 
 static void view_drop(struct hshmfs *fs, struct hnode *c)
@@ -235,88 +694,347 @@ static void view_drop(struct hshmfs *fs, struct hnode *c)
 	hnode_maybe_drop(fs, c);
 }
 
-/* Rescan one user's links: add new ones, drop the ones that went away. */
-static void view_scan_user(struct hshmfs *fs, struct hnode *dir, int dfd)
+/* Add @f's region as an entry of @dir, owned by @uid (tree_lock held for
+ * writing).  The region is the tree's, or freed, afterwards. */
+static void view_add(struct hshmfs *fs, struct hnode *dir, struct up_found *f,
+		     uid_t uid, gid_t gid)
 {
-	struct hnode *c, *next;
-	struct dirent *de;
-	DIR *d = fdopendir(dup(dfd));
+	struct hregion *r = f->r;
+	struct hnode *n;
 
-	if (!d)
+	f->r = NULL;
+	if (hnode_child(dir, f->name) || dismissed(dir->dir, f->dev, f->ino) ||
+	    is_own_object(fs, f->name, f->dev, f->ino) ||
+	    !(n = hnode_new(fs, S_IFREG | (r->peer ? PEER_MODE : VIEW_MODE),
+			    uid, gid))) {
+		view_region_free(r);
 		return;
-	for (c = dir->dir->head; c; c = next) { /* gone or stale links */
-		struct stat st;
-
-		next = c->next;
-		if (fstatat(dfd, c->name, &st, 0) || st.st_ino != c->region->objino ||
-		    st.st_dev != c->region->dev)
-			view_drop(fs, c);
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || hnode_child(dir, de->d_name) ||
-		    strlen(de->d_name) >= HSHM_URL_MAX)
-			continue;
-		c = view_attach(fs, dir, dfd, de->d_name);
-		if (c)
-			hnode_adopt(fs, dir, c, de->d_name);
-	}
-	closedir(d);
+	if (r->peer)
+		HSHMFS_LOG(FUSE_LOG_INFO, "upstream: %s/" LINK_DIR_PREFIX
+			   "%s/%s: made by an hshmfs mount: read-only here\n",
+			   fs->cfg.links_root, dir->name, f->name);
+	n->foreign = true;
+	n->region = r;
+	hnode_adopt(fs, dir, n, f->name);
 }
 
-static void view_scan_root(struct hshmfs *fs, struct hnode *v)
+/*
+ * Bring /.hshm/<user> (@ino) in line with what a scan found (tree_lock held
+ * for writing).  @valid: the link directory could be read (else every
+ * entry not taken over goes).  Entries taken over stay: they are hshmfs'
+ * now, whatever happened to their link (the object lives on in our fd).
+ */
+static void view_merge(struct hshmfs *fs, fuse_ino_t ino, struct up_found *f,
+		       bool valid, uid_t uid, gid_t gid)
 {
-	size_t pl = sizeof(LINK_DIR_PREFIX) - 1;
+	struct hnode *dir = hnode_by_ino(fs, ino), *c, *next;
+
+	if (!dir || !dir->dir || dir->dir->view != HSHMFS_VIEW_USER)
+		return;
+	for (c = dir->dir->head; c; c = next) {
+		const struct up_found *m = valid ? found_by_name(f, c->name) : NULL;
+
+		next = c->next;
+		if (!c->region || hshm_is_owner(&c->region->be))
+			continue;
+		if (!m || m->dev != c->region->dev || m->ino != c->region->objino)
+			view_drop(fs, c);
+	}
+	for (; valid && f; f = f->next)
+		if (f->r)
+			view_add(fs, dir, f, uid, gid);
+}
+
+/* What a scan of @ino needs from the tree: the user and the entries. */
+static int scan_prepare(struct hshmfs *fs, fuse_ino_t ino, char *user,
+			size_t ulen, struct up_known **out, size_t *nout)
+{
+	struct hnode *dir, *c;
+	struct up_known *k = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	dir = hnode_by_ino(fs, ino);
+	if (!dir || !dir->dir || !dir->name)
+		err = -ENOENT;
+	else if ((size_t)snprintf(user, ulen, "%s", dir->name) >= ulen)
+		err = -ENAMETOOLONG;
+	else if (!(k = calloc(dir->dir->count + dir->dir->ndismissed + 1,
+			      sizeof(*k))))
+		err = -ENOMEM;
+	for (c = err ? NULL : dir->dir->head; c; c = c->next) {
+		if (!c->region || !(k[n].name = strdup(c->name)))
+			continue;
+		k[n].dev = c->region->dev;
+		k[n++].ino = c->region->objino;
+	}
+	for (size_t i = 0; !err && i < dir->dir->ndismissed; i++) {
+		k[n].dev = dir->dir->dismissed[i].dev;
+		k[n++].ino = dir->dir->dismissed[i].ino;
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	*out = k;
+	*nout = n;
+	return err;
+}
+
+static void known_free(struct up_known *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(k[i].name);
+	free(k);
+}
+
+struct up_job {
+	struct hshmfs *fs;
+	struct hshmfs_up *up;
+	struct up_scan *scan;
+};
+
+/* Collect outside every lock, with the link owner's rights, then merge. */
+static void scan_run(struct up_job *j, struct up_found **found, bool *valid,
+		     bool *merge, uid_t *uid, gid_t *gid)
+{
+	struct hshmfs *fs = j->fs;
+	char user[NAME_MAX + 1];
+	struct up_known *k = NULL;
+	size_t nk = 0;
+	int err = scan_prepare(fs, j->scan->ino, user, sizeof(user), &k, &nk);
+	int dfd;
+
+	*merge = !err;
+	if (!err && user_ids(user, uid, gid))
+		err = -ENOENT; /* no such user: nothing of theirs to show */
+	else if (!err && (err = become(*uid, *gid))) {
+		HSHMFS_LOG(FUSE_LOG_ERR, "upstream: cannot take the rights of "
+			   "%s to scan their links: %s\n", user, strerror(-err));
+		*merge = false;
+	}
+	if (!err) {
+		dfd = user_dir_open(fs, user, *uid, 0, false);
+		if (dfd < 0 && dfd != -ENOENT)
+			HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: link directory "
+				   "%s/" LINK_DIR_PREFIX "%s: %s: ignored\n",
+				   fs->cfg.links_root, user, dir_why(dfd));
+		*valid = dfd >= 0;
+		if (dfd >= 0) {
+			*found = scan_dir(fs, dfd, user, *uid, k, nk);
+			close(dfd);
+		}
+	}
+	known_free(k, nk);
+}
+
+static void *scan_main(void *arg)
+{
+	struct up_job *j = arg;
+	struct hshmfs_up *up = j->up;
+	struct up_found *found = NULL;
+	bool valid = false, merge;
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	scan_run(j, &found, &valid, &merge, &uid, &gid);
+	pthread_mutex_lock(&up->lock);
+	if (merge && !up->closing) {
+		pthread_rwlock_wrlock(&j->fs->tree_lock);
+		view_merge(j->fs, j->scan->ino, found, valid, uid, gid);
+		pthread_rwlock_unlock(&j->fs->tree_lock);
+	}
+	if (!up->closing)
+		found_free(found); /* else the fs may be gone: leak, exiting */
+	j->scan->running = false;
+	j->scan->done++;
+	up->threads--;
+	pthread_cond_broadcast(&up->cond);
+	pthread_mutex_unlock(&up->lock);
+	free(j);
+	return NULL;
+}
+
+/* The scan record of @ino (up->lock held). */
+static struct up_scan *scan_get(struct hshmfs_up *up, fuse_ino_t ino)
+{
+	struct up_scan *s;
+
+	for (s = up->scans; s; s = s->next)
+		if (s->ino == ino)
+			return s;
+	s = calloc(1, sizeof(*s));
+	if (s) {
+		s->ino = ino;
+		s->next = up->scans;
+		up->scans = s;
+	}
+	return s;
+}
+
+/* Start a scan thread for @s (up->lock held).  0 or -errno (logged). */
+static int scan_start(struct hshmfs *fs, struct up_scan *s)
+{
+	struct up_job *j = calloc(1, sizeof(*j));
+	pthread_attr_t a;
+	pthread_t t;
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	j->fs = fs;
+	j->up = fs->up;
+	j->scan = s;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	err = -pthread_create(&t, &a, scan_main, j);
+	pthread_attr_destroy(&a);
+	if (err) {
+		HSHMFS_LOG(FUSE_LOG_ERR, "upstream: no scan thread: %s\n",
+			   strerror(-err));
+		free(j);
+		return err;
+	}
+	s->running = true;
+	s->told = false;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	fs->up->threads++;
+	return 0;
+}
+
+/* A scan running for longer than a request may wait is stuck on a link:
+ * later requests do not wait for it at all (up->lock held). */
+static bool scan_stuck(struct up_scan *s)
+{
+	struct timespec now;
+	long ms;
+
+	if (!s->running)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - s->started.tv_sec) * 1000L +
+	     (now.tv_nsec - s->started.tv_nsec) / 1000000L;
+	if (ms < SCAN_WAIT_MS)
+		return false;
+	if (!s->told)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "upstream: the scan of view "
+			   "directory %llu is blocked on a link: answering "
+			   "without it\n", (unsigned long long)s->ino);
+	s->told = true;
+	return true;
+}
+
+/* Rescan /.hshm/<user>: wait for it at most SCAN_WAIT_MS. */
+static void user_refresh(struct hshmfs *fs, fuse_ino_t ino)
+{
+	struct hshmfs_up *up = fs->up;
+	struct up_scan *s;
+	struct timespec dl;
+	uint64_t want;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_nsec += (SCAN_WAIT_MS % 1000) * 1000000L;
+	dl.tv_sec += SCAN_WAIT_MS / 1000 + dl.tv_nsec / 1000000000L;
+	dl.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&up->lock);
+	s = up->closing ? NULL : scan_get(up, ino);
+	if (s && !scan_stuck(s) && (s->running || !scan_start(fs, s))) {
+		want = s->done + 1;
+		while (s->done < want && !up->closing &&
+		       pthread_cond_timedwait(&up->cond, &up->lock, &dl) !=
+			       ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&up->lock);
+}
+
+struct up_user {
+	char *name;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* The users of links_root's chimaera_<user> directories (no lock held). */
+static size_t users_collect(struct hshmfs *fs, struct up_user **out)
+{
+	size_t pl = sizeof(LINK_DIR_PREFIX) - 1, n = 0, cap = 0;
+	struct up_user *u = NULL, *p;
 	struct dirent *de;
 	DIR *d = opendir(fs->cfg.links_root);
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct hnode *u;
-		const char *user = de->d_name + pl;
+	while (d && (de = readdir(d))) {
+		const char *name = de->d_name + pl;
 
-		if (strncmp(de->d_name, LINK_DIR_PREFIX, pl) || !*user ||
-		    hnode_child(v, user))
+		if (strncmp(de->d_name, LINK_DIR_PREFIX, pl) || !*name ||
+		    dir_name_check(name))
 			continue;
-		u = hnode_new(fs, S_IFDIR | 0555, 0, 0);
-		if (!u)
-			break;
-		u->foreign = true;
-		u->dir->view = HSHMFS_VIEW_USER;
-		hnode_adopt(fs, v, u, user);
+		if (n == cap && (p = realloc(u, (cap = cap * 2 + 8) * sizeof(*u))))
+			u = p;
+		if (n < cap && u && !user_ids(name, &u[n].uid, &u[n].gid) &&
+		    (u[n].name = strdup(name)))
+			n++; /* no such user: nobody to show it as */
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	*out = u;
+	return n;
 }
 
-/* tree_lock held for writing. */
-static void view_refresh(struct hshmfs *fs, struct hnode *dir)
+/* /.hshm itself: one directory per user with a chimaera_<user> directory,
+ * theirs and closed to others as that directory is (no link is opened). */
+static void root_refresh(struct hshmfs *fs, fuse_ino_t ino)
 {
-	char path[PATH_MAX];
-	int dfd;
-
-	if (dir->dir->view == HSHMFS_VIEW_ROOT) {
-		view_scan_root(fs, dir);
-		return;
-	}
-	if (snprintf(path, sizeof(path), "%s/" LINK_DIR_PREFIX "%s",
-		     fs->cfg.links_root, dir->name) >= (int)sizeof(path))
-		return;
-	dfd = open(path, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return;
-	view_scan_user(fs, dir, dfd);
-	close(dfd);
-}
-
-void upstream_refresh(struct hshmfs *fs, fuse_ino_t ino)
-{
-	struct hnode *n;
+	struct up_user *users;
+	size_t n = users_collect(fs, &users);
+	struct hnode *v;
 
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	n = hnode_by_ino(fs, ino);
-	if (n && n->dir && n->dir->view)
-		view_refresh(fs, n);
+	v = hnode_by_ino(fs, ino);
+	for (size_t i = 0; v && v->dir && i < n; i++) {
+		struct hnode *u;
+
+		if (hnode_child(v, users[i].name) ||
+		    !(u = hnode_new(fs, S_IFDIR | USER_DIR_MODE, users[i].uid,
+				    users[i].gid)))
+			continue;
+		u->foreign = true;
+		u->dir->view = HSHMFS_VIEW_USER;
+		hnode_adopt(fs, v, u, users[i].name);
+	}
 	pthread_rwlock_unlock(&fs->tree_lock);
+	for (size_t i = 0; i < n; i++)
+		free(users[i].name);
+	free(users);
+}
+
+/* A request made by this daemon itself (a scan following a link into the
+ * mount): it must never wait for a scan. */
+static bool from_self(fuse_req_t req)
+{
+	const struct fuse_ctx *c = req ? fuse_req_ctx(req) : NULL;
+	char task[48];
+
+	if (!c || c->pid <= 0)
+		return false;
+	snprintf(task, sizeof(task), "/proc/self/task/%d", (int)c->pid);
+	return access(task, F_OK) == 0;
+}
+
+void upstream_refresh(struct hshmfs *fs, fuse_req_t req, fuse_ino_t ino)
+{
+	struct hnode *n;
+	int view = HSHMFS_VIEW_NONE;
+
+	if (!fs->up || from_self(req))
+		return;
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	n = hnode_by_ino(fs, ino);
+	if (n && n->dir)
+		view = n->dir->view;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (view == HSHMFS_VIEW_ROOT)
+		root_refresh(fs, ino);
+	else if (view == HSHMFS_VIEW_USER)
+		user_refresh(fs, ino);
 }
 
 /* rm in the view: detach (the region is not ours) and hide the link. */
@@ -334,4 +1052,35 @@ void upstream_dismiss(struct hnode *dir, struct hnode *n)
 	d->dismissed[d->ndismissed].dev = n->region->dev;
 	d->dismissed[d->ndismissed].ino = n->region->objino;
 	d->ndismissed++;
+}
+
+/* ---- what may change in the view ------------------------------------------ */
+
+bool upstream_readonly(const struct hshmfs *fs, const struct hnode *n)
+{
+	return n->foreign && (fs->cfg.upstream != HSHMFS_UPSTREAM_RW ||
+			      (n->region && n->region->peer));
+}
+
+int upstream_setattr_check(fuse_req_t req, const struct hshmfs *fs,
+			   const struct hnode *n, int to_set)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!n->foreign)
+		return 0;
+	if (upstream_readonly(fs, n))
+		return -EROFS;
+	if (!n->region)
+		return -EPERM; /* the view's directories are the daemon's */
+	if (hshm_is_owner(&n->region->be))
+		return 0; /* taken over: an hshmfs region like any other */
+	fs_req_cred(req, &uid, &gid, NULL);
+	if (to_set & FUSE_SET_ATTR_MODE)
+		return -EPERM; /* the mode says what upstream's directory grants */
+	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	    (uid != 0 || !(to_set & FUSE_SET_ATTR_UID)))
+		return -EPERM; /* only root's chown takes over; never a chgrp */
+	return 0;
 }

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 
 #include "fs_i.h"
@@ -54,8 +55,10 @@ int hshmfs_xattr_parse_size(const char *v, size_t n, uint64_t *size)
 	if (xval(v, n, buf, sizeof(buf)))
 		return -EINVAL;
 	err = hshmfs_parse_size(buf, &s);
-	if (err || s == 0)
-		return -EINVAL; /* malformed or beyond 2^62 alike */
+	if (err)
+		return err; /* -EINVAL malformed, -ERANGE beyond 2^62 */
+	if (s == 0)
+		return -EINVAL;
 	*size = s;
 	return 0;
 }
@@ -302,6 +305,63 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_buf(req, buf, len);
 }
 
+/*
+ * A refused value: one line naming the path, the attribute, the value and
+ * the rule (tree_lock held).  Returns @err.
+ */
+static int refuse(struct hnode *n, const char *name, const char *v,
+		  size_t len, int err, const char *why)
+{
+	char path[PATH_MAX], val[48];
+	size_t i;
+
+	if (hnode_path(n, path, sizeof(path)) < 0)
+		strcpy(path, "?");
+	for (i = 0; i < len && i < sizeof(val) - 1; i++)
+		val[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	val[i] = '\0';
+	HSHMFS_LOG(FUSE_LOG_INFO, "setxattr %s='%s' on '/%s' refused: %s\n",
+		   name, val, path, why);
+	return err;
+}
+
+static const char *size_why(int err)
+{
+	return err == -ERANGE ? "beyond 2^62 bytes"
+			      : "want a positive whole number of bytes with "
+				"an optional K, M, G, T or P (powers of 1024, "
+				"optional B or iB), e.g. 4096, 64M or 1G";
+}
+
+/*
+ * Whether regions of @kind and @size can ever be made in this mount: the
+ * backend must be available and the size within HSHM's limit and, for the
+ * kinds with an object in shm_dir, within that file system's total size.
+ * 0, -EOPNOTSUPP or -EFBIG with @why set.
+ */
+static int dir_fits(struct hshmfs *fs, enum hshm_backend_kind kind,
+		    uint64_t size, const char **why)
+{
+	struct statvfs sv;
+
+	if (hshm_backend_available(&fs->hctx, kind)) {
+		*why = "this mount has no GPU runtime (or the backend is not "
+		       "in this build)";
+		return -EOPNOTSUPP;
+	}
+	if (size > HSHMFS_REGION_MAX) {
+		*why = "larger than the largest region HSHM makes (2^46 bytes)";
+		return -EFBIG;
+	}
+	if ((kind == HSHM_POSIX_SHM_MMAP || kind == HSHM_GPU_SHM_MMAP) &&
+	    !fstatvfs(fs->hctx.shm_dirfd, &sv) && sv.f_blocks &&
+	    size > (uint64_t)sv.f_blocks * sv.f_frsize) {
+		*why = "larger than the whole file system holding shm_dir";
+		return -EFBIG;
+	}
+	return 0;
+}
+
 /* Only the file's owner (or root) changes what HSHM records about it. */
 static int may_change(fuse_req_t req, const struct hnode *n)
 {
@@ -324,15 +384,17 @@ static int set_reg(struct hshmfs *fs, struct hnode *n, const char *a,
 		return -EIO;
 	if (!strcmp(a, "id")) {
 		err = hshmfs_xattr_parse_id(v, len, &id);
-		if (!err && n->region->kind == HSHM_GPU_MALLOC)
-			err = -EOPNOTSUPP; /* the header lives on the device */
-		if (!err)
-			err = region_set_id(n, id);
-		return err;
+		if (err)
+			return refuse(n, XPFX "id", v, len, err, "want MAJOR.MINOR"
+				      ", two numbers up to 4294967295, not the "
+				      "null id");
+		if (n->region->kind == HSHM_GPU_MALLOC)
+			return -EOPNOTSUPP; /* the header lives on the device */
+		return region_set_id(n, id);
 	}
 	err = hshmfs_xattr_parse_bool(v, len, &own);
 	if (err)
-		return err;
+		return refuse(n, XPFX "owned", v, len, err, "want 0 or 1");
 	if (own)
 		hshm_set_owner(be);
 	else
@@ -341,33 +403,55 @@ static int set_reg(struct hshmfs *fs, struct hnode *n, const char *a,
 	return 0;
 }
 
-static int set_dir(struct hnode *n, const char *a, const char *v, size_t len)
+/* A directory default: refused at once (logged) if no region could ever
+ * be made with it, rather than failing every create below. */
+static int set_dir(struct hshmfs *fs, struct hnode *n, const char *a,
+		   const char *v, size_t len)
 {
 	struct hdir *d = n->dir;
 	enum hshm_backend_kind kind;
+	const char *why = NULL;
+	char name[32];
 	uint64_t size;
 	int gpu, err;
 
+	snprintf(name, sizeof(name), XPFX "%s", a);
+	if (!strcmp(a, "view")) {
+		err = hshmfs_xattr_parse_view(v, len, &d->dview);
+		return err ? refuse(n, name, v, len, err, "want image or data")
+			   : 0;
+	}
+	if (!strcmp(a, "data_id")) {
+		err = hshmfs_xattr_parse_int(v, len, &gpu);
+		if (err)
+			return refuse(n, name, v, len, err,
+				      "want a device ordinal");
+		d->gpu = gpu;
+		return 0;
+	}
+	hnode_dir_defaults(fs, n, &kind, &size, &gpu);
 	if (!strcmp(a, "backend")) {
 		err = hshmfs_xattr_parse_backend(v, len, &kind);
-		if (!err) {
-			d->backend = kind;
-			d->has_backend = true;
-		}
-	} else if (!strcmp(a, "size")) {
-		err = hshmfs_xattr_parse_size(v, len, &size);
-		if (!err) {
-			d->size = size;
-			d->has_size = true;
-		}
-	} else if (!strcmp(a, "view")) {
-		err = hshmfs_xattr_parse_view(v, len, &d->dview);
+		if (err)
+			why = "want malloc, posix_shm_mmap, gpu_shm_mmap or "
+			      "gpu_malloc";
 	} else {
-		err = hshmfs_xattr_parse_int(v, len, &gpu);
-		if (!err)
-			d->gpu = gpu;
+		err = hshmfs_xattr_parse_size(v, len, &size);
+		if (err)
+			why = size_why(err);
 	}
-	return err;
+	if (!err)
+		err = dir_fits(fs, kind, size, &why);
+	if (err)
+		return refuse(n, name, v, len, err, why);
+	if (!strcmp(a, "backend")) {
+		d->backend = kind;
+		d->has_backend = true;
+	} else {
+		d->size = size;
+		d->has_size = true;
+	}
+	return 0;
 }
 
 static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
@@ -383,6 +467,8 @@ static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
 	if (!d)
 		return strncmp(name, XPFX, sizeof(XPFX) - 1) ? -EOPNOTSUPP
 							      : -EINVAL;
+	if (n->foreign) /* the view: the header is its creator's */
+		return upstream_readonly(fs, n) ? -EROFS : -EPERM;
 	if (n->region && !d->writable) {
 		HSHMFS_LOG(FUSE_LOG_INFO, "setxattr %s refused: read-only\n",
 			   name);
@@ -393,7 +479,7 @@ static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
 		return err;
 	pthread_mutex_lock(&n->lock);
 	err = n->region ? set_reg(fs, n, d->name, v, len)
-			: set_dir(n, d->name, v, len);
+			: set_dir(fs, n, d->name, v, len);
 	if (!err && !n->region)
 		ns_dirty(fs);
 	if (!err)
@@ -433,6 +519,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		err = -ENOENT;
 	else if (!d)
 		err = -ENODATA;
+	else if (n->foreign)
+		err = upstream_readonly(fs, n) ? -EROFS : -EPERM;
 	else if (n->region)
 		err = -EPERM;
 	else if (!(err = may_change(req, n))) {

@@ -196,7 +196,7 @@ sc_io() {
 	eq "$("$H" pwrite "$f" 4096 16)" EPERM "write over the private header"
 	eq "$("$H" pwrite "$f" $((off - 1)) 2)" EPERM "write straddling the data start"
 	eq "$("$H" pwrite "$f" "$off" 16)" OK "write at the data"
-	eq "$("$H" pwrite "$f" "$size" 1)" ENOSPC "write past the end"
+	eq "$("$H" pwrite "$f" "$size" 1)" EFBIG "write past the end"
 	eq "$("$H" mmap "$f")" ENODEV "mmap of device memory"
 	match "$(cat "$IT_LOG")" "write at 0 to region [^ ]+ refused" "the daemon says why"
 	head -c 300000 /dev/urandom >"$IT_TMP/rand"
@@ -402,15 +402,26 @@ sc_devices() {
 	eq "$("$H" create "$MNT/d9/a")" ENODEV "create on a missing device"
 }
 
-# unavailable: no GPU runtime in the mount: creating a GPU region fails
-# with EOPNOTSUPP and one log line; host regions still work.
+# unavailable: no GPU runtime in the mount: a GPU backend is refused at
+# setxattr (EOPNOTSUPP, one log line naming path, attribute and reason); a
+# directory that got it on a mount with a runtime and comes back on one
+# without makes creates fail with EOPNOTSUPP and one log line; host regions
+# still work.
 sc_unavailable() {
 	local before after
+	it_allow "hshmfs: setxattr user.hshm.backend='(gpu_malloc|gpu_shm_mmap)' on '/g2' refused: this mount has no GPU runtime \\(or the backend is not in this build\\)"
 	it_allow 'hshmfs: create: backend (gpu_malloc|gpu_shm_mmap) not available in this build or mount \(no GPU runtime\)'
+	gpu_mount double
+	gpu_dir g gpu_malloc && gpu_dir s gpu_shm_mmap
+	eq "$?" 0 "GPU defaults set on a mount with a runtime"
+	it_umount
 	gpu_mount none
-	mkdir "$MNT/g" "$MNT/s"
-	setfattr -n user.hshm.backend -v gpu_malloc "$MNT/g"
-	setfattr -n user.hshm.backend -v gpu_shm_mmap "$MNT/s"
+	before=$(wc -l <"$IT_LOG")
+	mkdir "$MNT/g2"
+	out=$(setfattr -n user.hshm.backend -v gpu_malloc "$MNT/g2" 2>&1)
+	match "$out" "Operation not supported" "setxattr of gpu_malloc without a runtime: EOPNOTSUPP"
+	eq "$(getfattr --only-values -n user.hshm.backend "$MNT/g2" 2>/dev/null)" posix_shm_mmap "the default is unchanged"
+	eq "$(($(wc -l <"$IT_LOG") - before))" 1 "one log line"
 	before=$(wc -l <"$IT_LOG")
 	eq "$("$H" create "$MNT/g/a")" EOPNOTSUPP "create gpu_malloc without a runtime"
 	after=$(wc -l <"$IT_LOG")

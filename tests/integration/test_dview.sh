@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_init
 PY=/usr/bin/python3 # Debian's, with python3-numpy (scripts/deps.sh)
-it_allow "hshmfs: setxattr user.hshm.view refused: read-only"
+it_allow "hshmfs: setxattr user.hshm.view refused: read-only" "hshmfs: setxattr user.hshm.view='both' on '/d' refused: want image or data"
 it_mount
 D=$MNT/d
 T=$SHM/tmpfs-side # a tmpfs directory beside it, for the same calls

@@ -161,7 +161,7 @@ region cap
 o=$(obj "$MNT/cap")
 size=$(stat -c %s "$MNT/cap")
 eq "$(A "$ITOOL" poke "$o" 24 $((1 << 40)))" ok "alice scribbles data_capacity"
-eq "$(A "$ITOOL" pwrite "$MNT/cap" $((size - 4096)) XXXXXXXX)" ENOSPC \
+eq "$(A "$ITOOL" pwrite "$MNT/cap" $((size - 4096)) XXXXXXXX)" EFBIG \
 	"a write at the record page is refused"
 eq "$(dd if="$o" bs=1 skip=$((size - 4096)) count=8 status=none)" HSHMFSM1 \
 	"the record is intact"

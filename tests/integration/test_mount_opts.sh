@@ -134,6 +134,7 @@ rm -f "$SHM"/*
 # --- the same shm_dir+prefix mounted twice at once: the second is refused
 # (it would adopt the first mount's live objects through recovery)
 it_allow "hshmfs: prefix '.*' in .* is in use by another mount \\(pick another prefix=\\): Address already in use"
+it_allow "hshmfs: setxattr user\\.hshm\\.data_id='-1' on '/g' refused: want a device ordinal"
 it_mount
 ok "touch a" touch "$MNT/a"
 ao=$(obj "$MNT/a")

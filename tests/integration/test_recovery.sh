@@ -8,6 +8,7 @@
 it_init
 [ "$(id -u)" = 0 ] || it_skip "chown to other users needs root"
 it_allow '^hshmfs: recover: [^ ]+: damaged: no hshmfs record \(truncated or not ours\)$'
+it_allow '^hshmfs: purged /[^ ]+ from lost\+found \(damaged: no hshmfs record \(truncated or not ours\)\)$'
 it_allow '^hshmfs: open of '"'[^']*'"' refused: damaged: .*$'
 it_mount
 cd "$MNT" || exit 1
@@ -75,10 +76,9 @@ ok "damaged object shows in lost+found" test -f "$lf"
 match "$(xa "$lf" state)" '^damaged' "user.hshm.state says damaged"
 eq "$("$ITOOL" open "$lf" r)" EIO "opening a damaged region: EIO"
 fails "damaged region not at its old path" test -e r2
+eq "$(stat -c %s "$o2")" 20000 "damaged object untouched by the mount"
 ok "rm of the damaged entry" rm "$lf"
-ok "damaged (unowned) object never deleted" test -f "$o2"
-eq "$(stat -c %s "$o2")" 20000 "damaged object untouched"
-rm -f "$o2"
+fails "rm in lost+found purges the object (it/purge.sh)" test -e "$o2"
 cmp -s a/b/r1 "$IT_TMP/r1.img" && it_pass "good regions unaffected by a damaged one" ||
 	it_fail "a/b/r1 changed after remount with a damaged object"
 

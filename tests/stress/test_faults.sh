@@ -32,15 +32,20 @@ else
 	# the backend's and the create's reports of the refused create and grow
 	it_allow \
 		'^hshmfs: posix_shm_mmap: reserving the pages of /'"$PREFIX"'\.r[0-9]+: No space left on device$' \
-		'^hshmfs: create: posix_shm_mmap region of 16777216 bytes: No space left on device$' \
+		'^hshmfs: create: posix_shm_mmap region of 6291456 bytes: No space left on device$' \
+		"^hshmfs: setxattr user.hshm.size='16M' on '/d' refused: larger than the whole file system holding shm_dir$" \
 		'^hshmfs: posix_shm_mmap: reserving space to grow /'"$PREFIX"'\.r[0-9]+: No space left on device$'
 	it_mount
 	ok "mkdir d" mkdir "$MNT/d"
-	ok "default size 16M on d" setfattr -n user.hshm.size -v 16M "$MNT/d"
+	eq "$("$ITOOL" setxattr "$MNT/d" user.hshm.size 16M)" EFBIG \
+		"a default larger than the whole tmpfs is refused at setxattr (EFBIG)"
+	ok "default size 6M on d" setfattr -n user.hshm.size -v 6M "$MNT/d"
+	ok "a first 6M region fits" touch "$MNT/d/first"
 	err=$(touch "$MNT/d/big" 2>&1)
-	match "$err" "No space left" "create beyond the tmpfs gets ENOSPC"
-	eq "$(objects)" 0 "no half-made object"
+	match "$err" "No space left" "create beyond what is left of the tmpfs gets ENOSPC"
+	eq "$(objects)" 1 "no half-made object"
 	fails "failed create left no file" test -e "$MNT/d/big"
+	ok "rm d/first" rm "$MNT/d/first"
 	ok "default size 4M on d" setfattr -n user.hshm.size -v 4M "$MNT/d"
 	ok "create within the tmpfs" touch "$MNT/d/r"
 	printf 'keepme' | dd of="$MNT/d/r" bs=1 seek=8192 conv=notrunc status=none
@@ -71,7 +76,7 @@ it_allow \
 	'^hshmfs: posix_shm_mmap: unlink /'"$n_gone"': No such file or directory$' \
 	'^hshmfs: posix_shm_mmap: /'"$n_short"': object shorter than backend_size says \(truncated\) \(unknown layout\)$' \
 	'^hshmfs: region /'"$n_short"' changed behind hshmfs and no longer validates: Bad message$' \
-	"^hshmfs: open of 'short' refused: damaged: object changed behind hshmfs \\(Bad message\\)$"
+	"^hshmfs: open of 'short' refused: damaged: object changed behind hshmfs \\(object shorter than backend_size says \\(truncated\\)\\)$"
 ok "remove an object behind hshmfs' back" rm "$o_gone"
 eq "$(dd if="$MNT/gone" bs=1 skip=8192 count=10 status=none)" still-here \
 	"object removed behind our back: region still readable"
@@ -127,11 +132,13 @@ n_held=${o_held##*/} n_held=${n_held//./\\.}
 it_allow \
 	'^hshmfs: recover: '"$PREFIX"'\.r99: damaged: no hshmfs record \(truncated or not ours\)$' \
 	'^hshmfs: posix_shm_mmap: /'"$n_held"': backend_size smaller than the header pages \(unknown layout\)$' \
-	'^hshmfs: recover: '"$n_held"': damaged: Bad message$' \
+	'^hshmfs: recover: '"$n_held"': damaged: backend_size smaller than the header pages$' \
 	"^hshmfs: open of '$PREFIX\\.r99' refused: damaged: no hshmfs record \\(truncated or not ours\\)$"
 it_mount
 eq "$(ls "$MNT" | grep -c '^held$')" 1 "recovered region is back"
 ok "lost+found exists" ls "$MNT/lost+found"
+eq "$(xa "$MNT/held" state)" "damaged: backend_size smaller than the header pages" \
+	"user.hshm.state says why in words, not 'Bad message'"
 match "$(xa "$MNT/lost+found/$PREFIX.r99" state)" '^damaged:' "garbage object marked damaged"
 fails "garbage object cannot be opened" cat "$MNT/lost+found/$PREFIX.r99"
 it_umount

@@ -165,6 +165,11 @@ static void test_xattr_values(void **state)
 	assert_int_equal(sz, UINT64_C(64) << 20);
 	assert_int_equal(hshmfs_xattr_parse_size("0", 1, &sz), -EINVAL);
 	assert_int_equal(hshmfs_xattr_parse_size("64M\n\n", 5, &sz), -EINVAL);
+	assert_int_equal(hshmfs_xattr_parse_size("1.5G", 4, &sz), -EINVAL);
+	assert_int_equal(hshmfs_xattr_parse_size("64Mb", 4, &sz), -EINVAL);
+	/* beyond 2^62: ERANGE, as for the mount option (errors.md) */
+	assert_int_equal(hshmfs_xattr_parse_size("9223372036854775808", 19, &sz),
+			 -ERANGE);
 	assert_int_equal(hshmfs_xattr_parse_backend("gpu_malloc", 10, &k), 0);
 	assert_int_equal(k, HSHM_GPU_MALLOC);
 	assert_int_equal(hshmfs_xattr_parse_backend("GpuShmMmap", 10, &k), 0);

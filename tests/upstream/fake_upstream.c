@@ -13,7 +13,12 @@
  *   attach LINK PATTERN              attach like upstream's shm_attach: open
  *       the link O_RDWR, validate the header against the object size, map,
  *       and check the data holds PATTERN; exit 0 if so.
+ *   image FILE SIZE PATTERN          write the same region (v1 layout) into a
+ *       regular file FILE (made 0644), for links to files rather than memfds.
+ *   lease FILE                       hold a read lease on FILE (the caller
+ *       must own it), print "ready", wait for a line on stdin.
  */
+#include <signal.h>
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -60,6 +65,52 @@ static int same(const unsigned char *d, uint64_t n, const char *pat)
 	return 1;
 }
 
+/* The header of a v1 (or v2) region of backend_size @bsz at @m. */
+static void header(unsigned char *m, uint64_t bsz, int v2)
+{
+	uint64_t doff = v2 ? PAGE : 2 * PAGE;
+	uint32_t id[2] = { 7, 42 };
+	int32_t data_id = -1;
+
+	memcpy(m, id, 8);
+	put64(m, 8, 0);
+	put64(m, 16, bsz);
+	put64(m, 24, bsz - doff);
+	memcpy(m + 32, &data_id, 4);
+	put64(m, 40, v2 ? 0 : 2 * PAGE);
+}
+
+static int image(const char *file, uint64_t bsz, const char *pat)
+{
+	uint64_t obj = bsz + PAGE;
+	unsigned char *m;
+	int fd = open(file, O_RDWR | O_CREAT | O_EXCL, 0644);
+
+	if (fd < 0 || fchmod(fd, 0644) || ftruncate(fd, (off_t)obj))
+		return perror("image"), 1;
+	m = mmap(NULL, obj, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return perror("mmap"), 1;
+	header(m, bsz, 0);
+	fill(m + 2 * PAGE, bsz - 2 * PAGE, pat);
+	return munmap(m, obj) || close(fd);
+}
+
+static int lease(const char *file)
+{
+	char line[64];
+	int fd = open(file, O_RDONLY);
+
+	signal(SIGIO, SIG_IGN); /* a lease break is signalled: keep the lease */
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK))
+		return perror("lease"), 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) && strncmp(line, "quit", 4))
+		;
+	return 0;
+}
+
 static int create(const char *dir, const char *url, uint64_t bsz,
 		  const char *pat, int v2)
 {
@@ -69,20 +120,13 @@ static int create(const char *dir, const char *url, uint64_t bsz,
 	unsigned char *m;
 	char line[256];
 	int fd = memfd_create("fake-upstream", 0);
-	uint32_t id[2] = { 7, 42 };
-	int32_t data_id = -1;
 
 	if (fd < 0 || ftruncate(fd, (off_t)obj))
 		return perror("memfd"), 1;
 	m = mmap(NULL, obj, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return perror("mmap"), 1;
-	memcpy(m, id, 8);
-	put64(m, 8, 0);
-	put64(m, 16, bsz);
-	put64(m, 24, cap);
-	memcpy(m + 32, &data_id, 4);
-	put64(m, 40, v2 ? 0 : 2 * PAGE);
+	header(m, bsz, v2);
 	fill(m + doff, cap, pat);
 	snprintf(target, sizeof(target), "/proc/%d/fd/%d", getpid(), fd);
 	snprintf(link, sizeof(link), "%s/%s", dir, url + 1);
@@ -140,9 +184,14 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "create-v2"))
 		return create(argv[2], argv[3], strtoull(argv[4], NULL, 0),
 			      argv[5], 1);
+	if (argc == 5 && !strcmp(argv[1], "image"))
+		return image(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "lease"))
+		return lease(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "attach"))
 		return attach(argv[2], argv[3]);
 	fprintf(stderr, "usage: fake_upstream create|create-v2 LINKDIR URL "
-		"SIZE PATTERN | attach LINK PATTERN\n");
+		"SIZE PATTERN | attach LINK PATTERN | image FILE SIZE PATTERN | "
+		"lease FILE\n");
 	return 2;
 }

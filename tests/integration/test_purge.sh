@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Purge: rm of a region in /lost+found by the object's owner (or root)
+# destroys its object, damaged or record-less as it may be; anybody else
+# is refused by the sticky bit and the object stays.  Outside lost+found
+# rm of a damaged region only drops it from the tree (the object stays).
+# Run as an unprivileged user (hsalice), with hsmallory as the other one.
+. "$(dirname "$0")/lib.sh"
+it_init
+[ "$(id -u)" = 0 ] || it_skip "needs root to mount for other users"
+it_user hsalice >/dev/null
+it_user hsmallory >/dev/null
+it_allow "^hshmfs: recover: $PREFIX\\.r[0-9]+: damaged: no hshmfs record \\(truncated or not ours\\)$"
+it_allow "^hshmfs: recover: $PREFIX\\.r[0-9]+: damaged: non-zero flags stored in a region$"
+it_allow "^hshmfs: posix_shm_mmap: /$PREFIX\\.r[0-9]+: non-zero flags stored in a region \\([a-z0-9]+ layout\\)$"
+it_allow "^hshmfs: purged /$PREFIX\\.r[0-9]+ from lost\\+found \\(damaged: .*\\)$"
+it_mount
+A() { as hsalice "$@"; }
+M() { as hsmallory "$@"; }
+ok "alice makes a, b and c" A touch "$MNT/a" "$MNT/b" "$MNT/c"
+oa=$(obj "$MNT/a") ob=$(obj "$MNT/b") oc=$(obj "$MNT/c")
+it_umount
+# a and b lose their record (cut short): record-less, in lost+found;
+# c keeps its record but its header is bad: damaged at its own path
+truncate -s 20000 "$oa" "$ob"
+"$ITOOL" poke "$oc" 8 1 >/dev/null
+it_mount
+na=lost+found/$(basename "$oa") nb=lost+found/$(basename "$ob")
+ok "a is in lost+found" test -f "$MNT/$na"
+eq "$(stat -c %U "$MNT/$na")" hsalice "the entry belongs to the object's owner"
+match "$(stat -c %A "$MNT/lost+found")" '^drwxrwxrwt$' "lost+found is sticky and open, like /tmp"
+ok "alice lists lost+found" A ls "$MNT/lost+found"
+out=$(M rm -f "$MNT/$na" 2>&1)
+match "$out" "Operation not permitted" "mallory cannot remove alice's entry"
+ok "the object stays" test -f "$oa"
+ok "alice removes her entry" A rm "$MNT/$na"
+fails "rm in lost+found by the owner destroys the object" test -e "$oa"
+ok "root removes another" rm "$MNT/$nb"
+fails "rm in lost+found by root destroys the object" test -e "$ob"
+eq "$(grep -c 'purged .* from lost+found' "$IT_LOG")" 2 "one log line per purge"
+match "$(xa "$MNT/c" state)" '^damaged: ' "c is damaged at its path"
+ok "alice removes c (not in lost+found)" A rm "$MNT/c"
+ok "outside lost+found the object of a damaged region stays" test -f "$oc"
+it_finish
