@@ -25,6 +25,7 @@ enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTRE
 struct hshmfs_rawopts {
 	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
+	char *state_dir;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
 };
@@ -47,6 +48,7 @@ struct hshmfs_config {
 	/* given on the command line (they win over what a remount restores) */
 	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
+	char state_dir[PATH_MAX];       /* "" = the default (state.c) */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
@@ -110,6 +112,8 @@ struct hregion {
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
 	bool linked;                 /* published in chimaera_<user>/ */
+	bool creating;               /* create intent in the state dir not yet
+	                              * removed (node lock or before linking) */
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
 	ino_t objino;
@@ -160,7 +164,12 @@ struct hshmfs {
 	struct hshmfs_pt *pt;
 	struct hshmfs_ns *ns;
 	uint32_t id_major;           /* major of the ids this mount makes */
-	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
+	/* The private state directory (state.c): set at mount before any
+	 * thread starts, read-only afterwards, so no lock. */
+	int lock_fd;                 /* flock on <state_dir>/<base>.lock */
+	int state_dirfd;             /* the state directory, -1 = none */
+	char state_base[96];         /* "<prefix>-<hash of shm_dir>" */
+	uint8_t meta_key[16];        /* the records' SipHash key */
 	double attr_timeout;
 	double entry_timeout;
 };

@@ -10,6 +10,7 @@
 
 #include "fs_i.h"
 #include "meta.h"
+#include "state.h"
 
 #define CREATE_TRIES 64
 
@@ -61,7 +62,11 @@ static int region_init_backend(struct hshmfs *fs, struct hregion *r,
 		a.id.major = fs->id_major;
 		a.id.minor = (uint32_t)r->serial;
 		a.url = kind_has_object(r->kind) ? url : NULL;
+		/* recorded before the object exists (state.c, recover.c) */
+		r->creating = a.url && !state_intent_begin(fs, r->serial);
 		err = hshm_shm_init(&r->be, &fs->hctx, r->kind, &a);
+		if (err && r->creating)
+			state_intent_end(fs, r->serial);
 	}
 	if (!err)
 		snprintf(r->url, sizeof(r->url), "%s", hshm_backend_url(&r->be));
@@ -234,11 +239,15 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n)
 		return;
 	meta_from_node(fs, n, &m);
 	memcpy(spare, &m, sizeof(m));
+	if (n->region->creating) { /* complete now: its record is there */
+		n->region->creating = false;
+		state_intent_end(fs, n->region->serial);
+	}
 }
 
 /* Mark the record "detached": the next mount leaves the object alone.  The
  * node is already unlinked, so the record it had is kept as it was. */
-static void meta_detach(struct hnode *n)
+static void meta_detach(struct hshmfs *fs, struct hnode *n)
 {
 	struct hshmfs_meta m;
 	size_t len;
@@ -247,10 +256,10 @@ static void meta_detach(struct hnode *n)
 	if (!spare || len < sizeof(m) || n->foreign)
 		return;
 	memcpy(&m, spare, sizeof(m));
-	if (meta_check(&m, sizeof(m)))
-		return;
+	if (meta_verify(&m, sizeof(m), fs->meta_key))
+		return; /* not ours as it stands: never sealed */
 	m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
-	m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
+	meta_seal(fs, &m);
 	memcpy(spare, &m, sizeof(m));
 }
 
@@ -291,7 +300,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 				   r->url, strerror(-err));
 	} else {
 		/* Not ours to destroy: detach and stop claiming it. */
-		meta_detach(n);
+		meta_detach(fs, n);
 		hshm_shm_detach(&r->be);
 	}
 	region_free(n);
