@@ -15,8 +15,9 @@
  *    and when the object's real owner (fstat) is the one it names.
  *  - A record of the previous version (no tag) is believed only when the
  *    object's owner is the one it names, its path does not start with
- *    lost+found and every directory of it that exists is its owner's or
- *    the daemon's; such regions are placed after all authenticated ones
+ *    lost+found and the root and every directory of it that exists are
+ *    ones its owner could have made an entry in herself (hers, or writable
+ *    by her through the other or group bits); such regions are placed after all authenticated ones
  *    (never displacing one) and their record is sealed at once.
  *  - Anything else is damaged: shown only in the daemon's lost+found (root,
  *    0755: everyone sees that their region is there and why; only the
@@ -175,14 +176,24 @@ static struct hnode *mkdir_p(struct hshmfs *fs, const char *path, size_t len,
 	return d;
 }
 
-/* Upgrade rule: every directory of the path that exists is @uid's or the
- * daemon's (uid 0 counts as the daemon's too). */
+/* Whether the owner of @m could have made an entry in @d herself. */
+static bool may_add(const struct hnode *d, const struct hshmfs_meta *m)
+{
+	return d->uid == m->uid || (d->mode & S_IWOTH) ||
+	       ((d->mode & S_IWGRP) && d->gid == m->gid);
+}
+
+/* Upgrade rule: the root and every directory of the path that exists are
+ * ones the record's owner could have made an entry in herself; never
+ * lost+found. */
 static bool legacy_path_ok(struct hshmfs *fs, const struct hshmfs_meta *m)
 {
 	struct hnode *d = fs->root;
 	char comp[NAME_MAX + 1];
 	uint32_t start = 0;
 
+	if (!may_add(d, m))
+		return false;
 	for (uint32_t i = 0; i < m->path_len && d; i++) {
 		if (m->path[i] != '/')
 			continue;
@@ -192,7 +203,7 @@ static bool legacy_path_ok(struct hshmfs *fs, const struct hshmfs_meta *m)
 		if (d == fs->root && !strcmp(comp, LOST_FOUND))
 			return false;
 		d = hnode_child(d, comp);
-		if (d && d->uid != m->uid && d->uid != geteuid() && d->uid != 0)
+		if (d && (!d->dir || !may_add(d, m)))
 			return false;
 	}
 	return !(start == 0 && m->path_len == strlen(LOST_FOUND) &&

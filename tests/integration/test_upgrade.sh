@@ -16,14 +16,15 @@ it_allow '^hshmfs: recover: [^ ]+: damaged: .*$'
 it_allow '^hshmfs: namespace file .*$'
 it_allow '^hshmfs: state file .*$'
 it_mount
-ok "root: mkdir -p a/b" mkdir -p "$MNT/a/b"
-ok "root: touch a/b/r1; chown alice" sh -c "touch '$MNT/a/b/r1' && chown $ALICE:$ALICE '$MNT/a/b/r1'"
+ok "alice: mkdir -p a/b" as hsalice mkdir -p "$MNT/a/b"
+ok "alice: touch a/b/r1" as hsalice touch "$MNT/a/b/r1"
 ok "alice: write a/b/r1" as hsalice "$ITOOL" pwrite "$MNT/a/b/r1" 8192 legacy-bytes
 ok "alice: mkdir adir" as hsalice mkdir -m 0755 "$MNT/adir"
-ok "mallory: touch m1" as hsmallory touch "$MNT/m1"
-ok "root: mkdir keepdir" mkdir "$MNT/keepdir"
+ok "mallory: touch m1 m2" as hsmallory touch "$MNT/m1" "$MNT/m2"
+ok "root: mkdir keepdir rootdir" mkdir "$MNT/keepdir" "$MNT/rootdir"
 o1=$SHM/$(xa "$MNT/a/b/r1" url | sed 's|^/||')
 om=$SHM/$(xa "$MNT/m1" url | sed 's|^/||')
+om2=$SHM/$(xa "$MNT/m2" url | sed 's|^/||')
 sleep 0.5
 it_umount
 ST=${IT_STATE_OPT#state_dir=}
@@ -31,6 +32,7 @@ ns=$(ls "$ST/$PREFIX"-*.ns)
 # what the previous version left: version-1 records, the namespace in shm_dir
 ok "a/b/r1 record made version 1" "$SECTOOL" record "$o1" version=1
 ok "m1 record made version 1, claiming adir/m1" "$SECTOOL" record "$om" version=1 path=adir/m1
+ok "m2 record made version 1, claiming rootdir/m2 (root's 0755)" "$SECTOOL" record "$om2" version=1 path=rootdir/m2
 mv "$ns" "$SHM/.$PREFIX.ns"
 it_mount
 eq "$(stat -c %u "$MNT/a/b/r1")" "$ALICE" "version-1 region back with its owner"
@@ -38,6 +40,8 @@ eq "$(as hsalice "$ITOOL" pread "$MNT/a/b/r1" 8192 12)" legacy-bytes "version-1 
 match "$("$SECTOOL" record "$o1")" '^version=2 ' "version-1 record sealed at the upgrade"
 fails "version-1 record in alice's directory not believed" test -e "$MNT/adir/m1"
 ok "it is in lost+found instead" test -e "$MNT/lost+found/$(basename "$om")"
+fails "version-1 record in root's 0755 directory not believed" test -e "$MNT/rootdir/m2"
+eq "$(stat -c %u "$MNT/lost+found/$(basename "$om2")")" "$MALLORY" "shown in lost+found as mallory's"
 ok "namespace moved: keepdir back" test -d "$MNT/keepdir"
 fails "old namespace file gone from shm_dir" test -e "$SHM/.$PREFIX.ns"
 ok "namespace file now in the state directory" test -f "$ns"
