@@ -93,23 +93,33 @@ static void put(struct buf *b, const void *v, size_t n)
 
 #define PUT(b, type, v) do { type v_ = (type)(v); put(b, &v_, sizeof(v_)); } while (0)
 
-static void put_entry(struct buf *b, char type, const struct hnode *n,
+/* tree_lock held (read): the tree, names, targets and directory defaults;
+ * the attributes are the node lock's (setattr changes them under it). */
+static void put_entry(struct buf *b, char type, struct hnode *n,
 		      const char *path)
 {
 	const struct hdir *d = n->dir;
 	size_t tl = n->target ? strlen(n->target) : 0;
+	struct timespec mtime;
+	uint32_t mode, uid, gid;
 
+	pthread_mutex_lock(&n->lock);
+	mode = n->mode;
+	uid = n->uid;
+	gid = n->gid;
+	mtime = n->mtime;
+	pthread_mutex_unlock(&n->lock);
 	PUT(b, uint8_t, type);
 	PUT(b, uint8_t, (d && d->has_backend ? 1 : 0) | (d && d->has_size ? 2 : 0));
 	PUT(b, uint16_t, strlen(path));
-	PUT(b, uint32_t, n->mode);
-	PUT(b, uint32_t, n->uid);
-	PUT(b, uint32_t, n->gid);
+	PUT(b, uint32_t, mode);
+	PUT(b, uint32_t, uid);
+	PUT(b, uint32_t, gid);
 	PUT(b, uint32_t, d ? d->backend : 0);
 	PUT(b, int32_t, d ? d->gpu : -1);
 	PUT(b, uint64_t, d ? d->size : 0);
-	PUT(b, int64_t, n->mtime.tv_sec);
-	PUT(b, uint32_t, n->mtime.tv_nsec);
+	PUT(b, int64_t, mtime.tv_sec);
+	PUT(b, uint32_t, mtime.tv_nsec);
 	PUT(b, uint32_t, tl);
 	put(b, path, strlen(path));
 	put(b, n->target ? n->target : "", tl);
