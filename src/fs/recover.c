@@ -11,8 +11,10 @@
  * The objects are in shm_dir, which every user can write, and each object
  * belongs to its region's owner, who may rewrite it at will: nothing in it
  * is believed before it is authenticated (docs/security.md).
- *  - A record counts only with a valid tag under this mount's key (state.c)
- *    and when the object's real owner (fstat) is the one it names.
+ *  - A record counts only with a valid tag under this mount's key (state.c),
+ *    when the object's real owner (fstat) is the one it names, and when
+ *    its serial is the one of the object's name (no copying a record of
+ *    one's own onto another object).
  *  - A record of the previous version (no tag) is believed only when the
  *    object's owner is the one it names, its path does not start with
  *    lost+found and the root and every directory of it that exists are
@@ -303,6 +305,8 @@ static void judge(struct hshmfs *fs, struct found *f, int err)
 		f->why = "hshmfs record not authentic (not made by this mount)";
 	else if (!owner)
 		f->why = "hshmfs record names another owner than the object's";
+	else if (f->m.serial != f->serial)
+		f->why = "hshmfs record of another object (serial)";
 	else if (err == -ENOKEY && !legacy_path_ok(fs, &f->m))
 		f->why = "record of a previous version with a path in someone "
 			 "else's directory";

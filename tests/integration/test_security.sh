@@ -52,6 +52,7 @@ ok "plant lost+found/x" plant 90003 uid="$MALLORY" gid="$MALLORY" path=lost+foun
 ok "plant alice's region for links" plant 90004 uid="$ALICE" gid="$ALICE" mode=100644 path=alink
 ok "plant a path running past path_len" plant 90005 uid="$MALLORY" gid="$MALLORY" path="$(printf 'x%.0s' $(seq 300))" path_len=5
 ok "plant 'q/..' behind path_len 1" plant 90006 uid="$MALLORY" gid="$MALLORY" path=q/.. path_len=1
+ok "copy m1's own sealed record onto another object" as hsmallory cp "$m1" "$SHM/$PREFIX.r90007"
 ok "alice damages her own region" as hsalice truncate -s 20000 "$adamage"
 it_mount "$OPTS"
 cd "$MNT" || exit 1
@@ -69,6 +70,8 @@ eq "$(as hsalice "$ITOOL" pread alice/secret 8192 10)" alice-data "alice/secret 
 fails "no claimed 'alink' at a user path" test -e alink
 ok "nothing of mallory's published into chimaera_hsalice" \
 	sh -c "! ls '$LINKS/chimaera_hsalice' 2>/dev/null | grep -q '$PREFIX.r9000'"
+match "$(xa "lost+found/$PREFIX.r90007" state 2>&1)" '^damaged' "a copied record does not make another object a region"
+eq "$(xa m1 url)" "/$(basename "$m1")" "m1 is still mallory's own object"
 # finding 8: lost+found is the daemon's, the squatter's directory moved aside
 eq "$(stat -c %u:%F lost+found 2>&1)" "0:directory" "lost+found owned by the daemon"
 ne "$(stat -c %a lost+found)" 777 "lost+found not the squatter's 0777"
