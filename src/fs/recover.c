@@ -103,7 +103,8 @@ static bool lf_ours(const struct hnode *c)
 	       (c->mode == LF_MODE || c->mode == (S_IFDIR | 0700));
 }
 
-/* Someone else's "lost+found" in the root: renamed to lost+found.<uid>[.n]. */
+/* A "lost+found" in the root that is not the daemon's directory (a user's
+ * directory, or any file): renamed to lost+found.<uid>[.n]. */
 static int lf_move_aside(struct hshmfs *fs, struct hnode *c)
 {
 	char name[NAME_MAX + 1];
@@ -121,6 +122,8 @@ static int lf_move_aside(struct hshmfs *fs, struct hnode *c)
 		HSHMFS_LOG(FUSE_LOG_WARNING, "lost+found: the one in the root "
 			   "was not the daemon's (uid %u): renamed to %s\n",
 			   (unsigned)c->uid, name);
+		if (c->region)
+			region_save_meta(fs, c); /* its record: the new path */
 		return 0;
 	}
 	return -EEXIST;
