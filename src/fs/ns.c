@@ -93,33 +93,48 @@ static void put(struct buf *b, const void *v, size_t n)
 
 #define PUT(b, type, v) do { type v_ = (type)(v); put(b, &v_, sizeof(v_)); } while (0)
 
-/* tree_lock held (read): the tree, names, targets and directory defaults;
- * the attributes are the node lock's (setattr changes them under it). */
+/* What put_entry() reads under the node lock. */
+struct entry_attrs {
+	uint32_t mode, uid, gid, backend;
+	int32_t gpu;
+	uint8_t flags;
+	uint64_t size;
+	struct timespec mtime;
+};
+
+/* tree_lock held (read): the tree, names and targets; the attributes and
+ * directory defaults are the node lock's (setattr and setxattr change them
+ * under it, tree_lock read only). */
 static void put_entry(struct buf *b, char type, struct hnode *n,
 		      const char *path)
 {
 	const struct hdir *d = n->dir;
 	size_t tl = n->target ? strlen(n->target) : 0;
-	struct timespec mtime;
-	uint32_t mode, uid, gid;
+	struct entry_attrs a = { .gpu = -1 };
 
 	pthread_mutex_lock(&n->lock);
-	mode = n->mode;
-	uid = n->uid;
-	gid = n->gid;
-	mtime = n->mtime;
+	a.mode = n->mode;
+	a.uid = n->uid;
+	a.gid = n->gid;
+	a.mtime = n->mtime;
+	if (d) {
+		a.flags = (d->has_backend ? 1 : 0) | (d->has_size ? 2 : 0);
+		a.backend = d->backend;
+		a.gpu = d->gpu;
+		a.size = d->size;
+	}
 	pthread_mutex_unlock(&n->lock);
 	PUT(b, uint8_t, type);
-	PUT(b, uint8_t, (d && d->has_backend ? 1 : 0) | (d && d->has_size ? 2 : 0));
+	PUT(b, uint8_t, a.flags);
 	PUT(b, uint16_t, strlen(path));
-	PUT(b, uint32_t, mode);
-	PUT(b, uint32_t, uid);
-	PUT(b, uint32_t, gid);
-	PUT(b, uint32_t, d ? d->backend : 0);
-	PUT(b, int32_t, d ? d->gpu : -1);
-	PUT(b, uint64_t, d ? d->size : 0);
-	PUT(b, int64_t, mtime.tv_sec);
-	PUT(b, uint32_t, mtime.tv_nsec);
+	PUT(b, uint32_t, a.mode);
+	PUT(b, uint32_t, a.uid);
+	PUT(b, uint32_t, a.gid);
+	PUT(b, uint32_t, a.backend);
+	PUT(b, int32_t, a.gpu);
+	PUT(b, uint64_t, a.size);
+	PUT(b, int64_t, a.mtime.tv_sec);
+	PUT(b, uint32_t, a.mtime.tv_nsec);
 	PUT(b, uint32_t, tl);
 	put(b, path, strlen(path));
 	put(b, n->target ? n->target : "", tl);
