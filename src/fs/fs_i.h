@@ -28,6 +28,7 @@ enum hshmfs_log_to { HSHMFS_LOG_AUTO = 0, HSHMFS_LOG_SYSLOG, HSHMFS_LOG_STDERR,
 struct hshmfs_rawopts {
 	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
+	char *state_dir;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
 	char *log;
@@ -55,6 +56,7 @@ struct hshmfs_config {
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
 	enum hshmfs_log_to log_to;      /* log=: where log lines go */
 	char log_path[PATH_MAX];        /* its syslog socket or file */
+	char state_dir[PATH_MAX];       /* "" = the default (state.c) */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
@@ -177,6 +179,8 @@ struct hregion {
 	unsigned ipc_opens;          /* gpu_malloc handles handed out */
 	/* upstream.c, under the tree lock: publishing and the /.hshm view */
 	bool linked;                 /* published in chimaera_<user>/ */
+	bool creating;               /* create intent in the state dir not yet
+	                              * removed (node lock or before linking) */
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
 	ino_t objino;
@@ -248,7 +252,12 @@ struct hshmfs {
 	struct hshmfs_up *up;        /* NULL without the view; set at mount,
 				      * cleared by upstream_fini() */
 	uint32_t id_major;           /* major of the ids this mount makes */
-	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
+	/* The private state directory (state.c): set at mount before any
+	 * thread starts, read-only afterwards, so no lock. */
+	int lock_fd;                 /* flock on <state_dir>/<base>.lock */
+	int state_dirfd;             /* the state directory, -1 = none */
+	char state_base[96];         /* "<prefix>-<hash of shm_dir>" */
+	uint8_t meta_key[16];        /* the records' SipHash key */
 	double attr_timeout;
 	double entry_timeout;
 	pthread_key_t read_buf;      /* file.c: each worker's read buffer */
