@@ -190,6 +190,7 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 		goto out_session;
 	if (fuse_session_mount(fs->se, co->mountpoint))
 		goto out_signals;
+	holders_init(fs, co->mountpoint); /* logged; attributes EOPNOTSUPP */
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
@@ -223,6 +224,7 @@ static void teardown(struct hshmfs *fs)
 	if (fs->ino_buckets)
 		hnode_table_fini(fs);
 	hshmfs_pt_fini(fs);
+	holders_fini(fs);
 	pthread_rwlock_destroy(&fs->tree_lock);
 	if (fs->lock_fd > 0)
 		close(fs->lock_fd);
