@@ -396,7 +396,7 @@ bool holders_is_attr(const char *name);
 /**
  * holders_getxattr() - answer a getxattr of an inspection attribute on
  * @ino (@name passed holders_is_attr()).  Replies ENOENT (no node),
- * ENODATA (not a region; no birth time), ERANGE (@size too small),
+ * ENODATA (not a region), ERANGE (@size too small),
  * ENOMEM, EOPNOTSUPP (holders_init() was not run or failed).
  */
 void holders_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

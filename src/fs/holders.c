@@ -88,6 +88,7 @@ struct hold_query {
 	unsigned nipc;
 	bool ipc_lost;
 	int objfd;              /* dup of the object's fd, or -1 */
+	time_t changed;         /* the node's latest of mtime and ctime */
 };
 
 /* One holder as a caller is told about it. */
@@ -668,18 +669,22 @@ static int query_of(struct hshmfs *fs, fuse_ino_t ino, struct hold_query *q)
 	q->nipc = n->region->ipc_npids;
 	memcpy(q->ipc, n->region->ipc_pids, sizeof(q->ipc));
 	q->ipc_lost = n->region->ipc_lost;
+	q->changed = n->mtime.tv_sec > n->ctime.tv_sec ? n->mtime.tv_sec
+						       : n->ctime.tv_sec;
 	pthread_mutex_unlock(&n->lock);
 	pthread_rwlock_unlock(&fs->tree_lock);
 	return 0;
 }
 
+/* The object's birth time; with no object (gpu_malloc), or one without a
+ * birth time, the file's last change: never earlier than its creation. */
 static int value_created(const struct hold_query *q, char *out, size_t len)
 {
 	struct statx sx;
 
 	if (q->objfd < 0 || statx(q->objfd, "", AT_EMPTY_PATH, STATX_BTIME,
 				  &sx) || !(sx.stx_mask & STATX_BTIME))
-		return -ENODATA;
+		return snprintf(out, len, "%lld", (long long)q->changed);
 	return snprintf(out, len, "%lld", (long long)sx.stx_btime.tv_sec);
 }
 
