@@ -11,8 +11,10 @@
  *
  * One scan of /proc records, for every process but the daemon, the fds and
  * mappings whose device is one of the few devices regions live on.  It is
- * kept for HOLD_TTL_NS and answers every region meanwhile (a listing of a
- * thousand regions costs one scan, not a thousand).  fds are stat'ed with
+ * kept for HOLD_TTL_NS, or HOLD_TTL_SCANS times what it took if that is
+ * longer (so scanning never takes more than a fifth of a thread), and it
+ * answers every region meanwhile (a listing of a thousand regions costs a
+ * scan or two, not a thousand).  fds are stat'ed with
  * AT_STATX_DONT_SYNC, so a file on a FUSE mount (this one included) costs
  * no request to its server.
  *
@@ -35,7 +37,8 @@
 
 #include "fs_i.h"
 
-#define HOLD_TTL_NS (200 * 1000000LL)  /* a scan answers for 200 ms */
+#define HOLD_TTL_NS (200 * 1000000LL)  /* a scan answers for 200 ms, */
+#define HOLD_TTL_SCANS 4                /* or 4 times what it took */
 #define HOLD_MAX_DEVS 8                 /* devices regions live on */
 #define HOLD_VAL_MAX 65536              /* XATTR_SIZE_MAX */
 #define HOLD_LINE_MAX 192               /* one line of user.hshm.holders */
@@ -47,6 +50,7 @@ enum { VIA_MOUNT = 1, VIA_OBJECT = 2 };
 /* A process seen holding something of interest. */
 struct hold_proc {
 	pid_t pid;
+	bool loaded, gone;      /* the fields below read (on first query) */
 	bool dumpable;
 	uid_t uid[3];           /* real, effective, saved */
 	gid_t gid[3];
@@ -73,6 +77,7 @@ struct hshmfs_holders {
 	bool valid;             /* procs/ents are a scan younger than TTL */
 	bool partial;           /* that scan could not read everything */
 	int64_t when;           /* CLOCK_MONOTONIC ns of that scan */
+	int64_t ttl;            /* how long it answers, ns */
 	struct hold_proc *procs;
 	size_t nprocs, cprocs;
 	struct hold_ent *ents;
@@ -363,13 +368,9 @@ static int scan_pid(struct hshmfs_holders *h, const char *name, pid_t pid)
 		return 0;
 	if (grow((void **)&h->procs, &h->cprocs, h->nprocs + 1, sizeof(*p)))
 		return -ENOMEM;
-	p = &h->procs[h->nprocs];
+	p = &h->procs[h->nprocs++];
 	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	if (read_proc(h->procfd, p))
-		h->nents = first; /* gone meanwhile */
-	else
-		h->nprocs++;
+	p->pid = pid; /* the rest when a query needs it: proc_load() */
 	return 0;
 }
 
@@ -387,6 +388,7 @@ static int ent_cmp(const void *a, const void *b)
 static int scan(struct hshmfs_holders *h)
 {
 	pid_t self = getpid(); /* after fuse_daemonize() */
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
 	struct dirent *de;
 	DIR *d;
 	int fd, err = 0;
@@ -420,6 +422,9 @@ static int scan(struct hshmfs_holders *h)
 	}
 	qsort(h->ents, h->nents, sizeof(*h->ents), ent_cmp);
 	h->when = now_ns(CLOCK_MONOTONIC);
+	h->ttl = HOLD_TTL_SCANS * (h->when - t0);
+	if (h->ttl < HOLD_TTL_NS)
+		h->ttl = HOLD_TTL_NS;
 	h->valid = true;
 	return 0;
 }
@@ -454,7 +459,7 @@ static int refresh(struct hshmfs_holders *h, const struct hold_query *q)
 		h->devs[h->ndevs++] = dev;
 		h->valid = false;
 	}
-	if (h->valid && now_ns(CLOCK_MONOTONIC) - h->when < HOLD_TTL_NS)
+	if (h->valid && now_ns(CLOCK_MONOTONIC) - h->when < h->ttl)
 		return 0;
 	return scan(h);
 }
@@ -513,7 +518,17 @@ static size_t count_ents(const struct hshmfs_holders *h,
 	return n;
 }
 
-static void collect_ents(const struct hshmfs_holders *h,
+/* comm, start and credentials of a process of the scan, read once. */
+static bool proc_load(const struct hshmfs_holders *h, struct hold_proc *p)
+{
+	if (!p->loaded) {
+		p->loaded = true;
+		p->gone = read_proc(h->procfd, p) != 0;
+	}
+	return !p->gone;
+}
+
+static void collect_ents(struct hshmfs_holders *h,
 			 const struct hold_query *q, struct holder *hs,
 			 size_t *n)
 {
@@ -522,8 +537,12 @@ static void collect_ents(const struct hshmfs_holders *h,
 		     i < h->nents && h->ents[i].dev == q->keys[k][0] &&
 		     h->ents[i].ino == q->keys[k][1]; i++) {
 			const struct hold_ent *e = &h->ents[i];
-			const struct hold_proc *p = &h->procs[e->proc];
-			struct holder *x = holder_of(hs, n, p->pid);
+			struct hold_proc *p = &h->procs[e->proc];
+			struct holder *x;
+
+			if (!proc_load(h, p))
+				continue; /* exited since the scan */
+			x = holder_of(hs, n, p->pid);
 
 			x->p = p;
 			x->how |= e->how;

@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hshmfs/ioctl.h"
@@ -30,6 +32,10 @@
  * holdtool spawn READY N HOW PATTERN
  *     fork N children, child i holding HOW:PATTERN with %d replaced by i;
  *     READY once all of them are ready; SIGTERM ends them all.
+ * holdtool xtime FILE ATTR N GAP_MS
+ *     N getxattr(FILE, ATTR) calls GAP_MS ms apart; prints the minimum,
+ *     median and maximum time of one call in microseconds, and the value's
+ *     length.
  * Exit status 2 when a step fails (the message on stderr).
  */
 
@@ -181,13 +187,59 @@ static int cmd_spawn(char **argv)
 	return 0;
 }
 
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmd_xtime(char **argv)
+{
+	int n = atoi(argv[2]), gap = atoi(argv[3]);
+	static char val[65536];
+	double *t = calloc((size_t)(n > 0 ? n : 1), sizeof(*t));
+	struct timespec ts = { gap / 1000, (long)(gap % 1000) * 1000000L };
+	ssize_t len = 0;
+
+	if (n <= 0 || !t)
+		DIE("xtime: bad count");
+	for (int i = 0; i < n; i++) {
+		double t0;
+
+		if (gap)
+			nanosleep(&ts, NULL);
+		t0 = now_us();
+		len = getxattr(argv[0], argv[1], val, sizeof(val));
+		t[i] = now_us() - t0;
+		if (len < 0)
+			DIE("getxattr %s: %s", argv[1], strerror(errno));
+	}
+	qsort(t, (size_t)n, sizeof(*t), dbl_cmp);
+	printf("min %.0f us, median %.0f us, max %.0f us, %zd bytes\n", t[0],
+	       t[n / 2], t[n - 1], len);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "xtime"))
+		return cmd_xtime(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argc - 3, argv + 3);
 	if (argc == 6 && !strcmp(argv[1], "spawn"))
 		return cmd_spawn(argv + 2);
 	fprintf(stderr, "usage: holdtool hold READY SPEC... | "
-		"holdtool spawn READY N HOW PATTERN\n");
+		"holdtool spawn READY N HOW PATTERN | "
+		"holdtool xtime FILE ATTR N GAP_MS\n");
 	return 2;
 }
