@@ -397,7 +397,9 @@ bool holders_is_attr(const char *name);
  * holders_getxattr() - answer a getxattr of an inspection attribute on
  * @ino (@name passed holders_is_attr()).  Replies ENOENT (no node),
  * ENODATA (not a region), ERANGE (@size too small),
- * ENOMEM, EOPNOTSUPP (holders_init() was not run or failed).
+ * ENOMEM, ENODEV (the mount point is covered: no device to match),
+ * EOPNOTSUPP (holders_init() was not run or failed), or the -errno of a
+ * failed /proc scan (logged).
  */
 void holders_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		      size_t size);
