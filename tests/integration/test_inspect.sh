@@ -10,7 +10,9 @@
 it_init
 it_allow '^hshmfs: setxattr user\.hshm\.holders refused: read-only$'
 it_allow '^hshmfs: GPU runtime: the test double \(host memory posing as a device\), as requested$'
-it_mount "size=1M,gpu_runtime=double"
+LR=$IT_TMP/links # upstream HSHM's link directories (the /.hshm view)
+mkdir "$LR" && mkdir -m 700 "$LR/chimaera_root"
+it_mount "size=1M,gpu_runtime=double,links_root=$LR"
 cd "$MNT" || exit 1
 
 HOLDERS=()
@@ -106,6 +108,18 @@ match "$(holder_line c "$p3")" "^$p3 0 fd,map object $size " "fd + mmap of the o
 ln -s "$(obj u)" "$IT_TMP/link"
 hold p4 map:"$IT_TMP/link"
 match "$(holder_line u "$p4")" "^$p4 0 map object $size " "a mapping made through a symlink to the object"
+
+# --- the /.hshm view: a region an upstream process made (a copy of a valid
+# object under another name, and its link), held through the link
+cp "$(obj u)" "$SHM/up.r1"
+ln -s "$SHM/up.r1" "$LR/chimaera_root/up.r1"
+ls .hshm/root >/dev/null
+hold p10 map:"$LR/chimaera_root/up.r1"
+match "$(holder_line .hshm/root/up.r1 "$p10")" "^$p10 0 map object $size " "the /.hshm view: a process attached through the upstream link"
+out=$("$HSHMFS_LS" "$MNT/.hshm")
+match "$out" "posix_shm_mmap +1\.0M +root +detached +1 +in-use .* $MNT/\.hshm/root/up\.r1" "hshmfs-ls on the view lists it, held"
+stop "$p10"
+eq "$(wait_xa .hshm/root/up.r1 liveness '^orphan$')" orphan "the view's region is an orphan once its holder exits"
 stop "$p2"; stop "$p3"; stop "$p4"
 
 # --- both ways at once, and a fork: parent and child hold it
@@ -199,7 +213,7 @@ eq "$orph" "$MNT/b $MNT/c $MNT/g/r $MNT/m/r $MNT/u " "-o -0: the orphans, NUL-se
 eq "$("$HSHMFS_LS" -o -A 3600 -0 "$MNT" | tr '\0' '\n')" "" "-A 3600: none is an hour old"
 # the documented cleanup, with -A 0
 "$HSHMFS_LS" -o -A 0 -0 "$MNT" | xargs -0r rm -f --
-eq "$(find . -type f | sort | tr '\n' ' ')" "./a " "the one-line cleanup removed the orphans, kept a (in use)"
+eq "$(find . -path ./.hshm -prune -o -type f -print | sort | tr "\n" " ")" "./a " "the one-line cleanup removed the orphans, kept a (in use)"
 stop "$p9"
 
 cd /
