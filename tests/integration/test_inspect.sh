@@ -110,8 +110,11 @@ hold p4 map:"$IT_TMP/link"
 match "$(holder_line u "$p4")" "^$p4 0 map object $size " "a mapping made through a symlink to the object"
 
 # --- the /.hshm view: a region an upstream process made (a copy of a valid
-# object under another name, and its link), held through the link
+# object under another name, without hshmfs' record, and its link), held
+# through the link
 cp "$(obj u)" "$SHM/up.r1"
+dd if=/dev/zero of="$SHM/up.r1" bs=4096 seek=$(( $(xa u backend_size) / 4096 )) \
+	count=1 conv=notrunc status=none
 ln -s "$SHM/up.r1" "$LR/chimaera_root/up.r1"
 ls .hshm/root >/dev/null
 hold p10 map:"$LR/chimaera_root/up.r1"
