@@ -169,6 +169,7 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 	if (fuse_session_mount(fs->se, co->mountpoint))
 		goto out_signals;
 	hshmfs_stale_note(&fs->cfg, co->mountpoint);
+	holders_init(fs, co->mountpoint); /* logged; attributes EOPNOTSUPP */
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
@@ -207,6 +208,7 @@ static void teardown(struct hshmfs *fs)
 		file_bufs_fini(fs);
 	}
 	hshmfs_pt_fini(fs);
+	holders_fini(fs);
 	pthread_rwlock_destroy(&fs->tree_lock);
 	state_close(fs);
 	hshm_ctx_fini(&fs->hctx);
