@@ -357,16 +357,28 @@ static bool is_ancestor(struct hnode *a, struct hnode *n)
 	return false;
 }
 
-static void save_subtree(struct hshmfs *fs, struct hnode *n)
+/* Every record below @top (its paths changed).  No recursion: a user
+ * makes the depth (tree_lock held for writing). */
+static void save_subtree(struct hshmfs *fs, struct hnode *top)
 {
-	if (n->region) {
-		pthread_mutex_lock(&n->lock);
-		region_save_meta(fs, n);
-		pthread_mutex_unlock(&n->lock);
+	struct hnode *c = top;
+
+	for (;;) {
+		if (c->region) {
+			pthread_mutex_lock(&c->lock);
+			region_save_meta(fs, c);
+			pthread_mutex_unlock(&c->lock);
+		}
+		if (c->dir && c->dir->head) {
+			c = c->dir->head;
+			continue;
+		}
+		while (c != top && !c->next)
+			c = c->parent;
+		if (c == top)
+			return;
+		c = c->next;
 	}
-	if (n->dir)
-		for (struct hnode *c = n->dir->head; c; c = c->next)
-			save_subtree(fs, c);
 }
 
 static int rename_target_ok(struct hnode *src, struct hnode *dst)

@@ -57,6 +57,20 @@ static uint64_t image_for_capacity(struct hregion *r, uint64_t cap)
 	return hshm_image_for(r->kind, cap + over);
 }
 
+void dview_restore(struct hregion *r)
+{
+	unsigned char le[8];
+	uint64_t len = 0;
+
+	r->dview = true;
+	if (!hshm_spare_pread(&r->be, HSHMFS_LENGTH_SLOT, le, sizeof(le)))
+		for (int i = 7; i >= 0; i--)
+			len = len << 8 | le[i];
+	/* the owner may have written anything there: never past the data */
+	r->length = len < hshm_data_capacity(&r->be) ? len
+						      : hshm_data_capacity(&r->be);
+}
+
 int dview_reserve(struct hshmfs *fs, struct hnode *n, uint64_t end)
 {
 	struct hregion *r = n->region;

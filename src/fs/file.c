@@ -536,6 +536,8 @@ void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	pthread_mutex_lock(&n->lock);
 	err = gpu_info(fs_of(req), n, &gi);
 	pthread_mutex_unlock(&n->lock);
+	if (!err && kind == HSHM_GPU_MALLOC)
+		holders_ipc_note(req, n);
 	if (err)
 		fuse_reply_err(req, -err);
 	else

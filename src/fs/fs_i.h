@@ -28,6 +28,7 @@ enum hshmfs_log_to { HSHMFS_LOG_AUTO = 0, HSHMFS_LOG_SYSLOG, HSHMFS_LOG_STDERR,
 struct hshmfs_rawopts {
 	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
+	char *state_dir;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
 	char *log;
@@ -55,6 +56,7 @@ struct hshmfs_config {
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
 	enum hshmfs_log_to log_to;      /* log=: where log lines go */
 	char log_path[PATH_MAX];        /* its syslog socket or file */
+	char state_dir[PATH_MAX];       /* "" = the default (state.c) */
 };
 
 #define HSHMFS_DEFAULT_PREFIX "hshmfs"
@@ -149,6 +151,15 @@ struct hdir {
 
 enum { HSHMFS_VIEW_NONE = 0, HSHMFS_VIEW_ROOT, HSHMFS_VIEW_USER };
 
+/* A process handed a gpu_malloc IPC handle: pid and start time (in clock
+ * ticks after boot, /proc/<pid>/stat field 22), so a reused pid is told
+ * from the process that got the handle. */
+struct hshmfs_ipc_pid {
+	pid_t pid;
+	uint64_t start;
+};
+#define HSHMFS_IPC_PIDS 16
+
 /*
  * A region file: the daemon's view of one HSHM region.  Built by
  * region_new() and torn down by region_free() only (region.c).
@@ -182,8 +193,14 @@ struct hregion {
 	int backing_id;              /* passthrough id, 0 = none */
 	unsigned backing_refs;
 	unsigned ipc_opens;          /* gpu_malloc handles handed out */
+	/* node lock: who was handed the gpu_malloc IPC handle (holders.c) */
+	struct hshmfs_ipc_pid ipc_pids[HSHMFS_IPC_PIDS];
+	unsigned ipc_npids;
+	bool ipc_lost;               /* a holder was forgotten (list full) */
 	/* upstream.c, under the tree lock: publishing and the /.hshm view */
 	bool linked;                 /* published in chimaera_<user>/ */
+	bool creating;               /* create intent in the state dir not yet
+	                              * removed (node lock or before linking) */
 	uid_t link_uid;
 	dev_t dev;                   /* upstream view: the object reached */
 	ino_t objino;
@@ -255,7 +272,14 @@ struct hshmfs {
 	struct hshmfs_up *up;        /* NULL without the view; set at mount,
 				      * cleared by upstream_fini() */
 	uint32_t id_major;           /* major of the ids this mount makes */
-	int lock_fd;                 /* flock on <shm_dir>/<prefix>.lock */
+	/* The private state directory (state.c): set at mount before any
+	 * thread starts, read-only afterwards, so no lock. */
+	int lock_fd;                 /* flock on <state_dir>/<base>.lock */
+	int state_dirfd;             /* the state directory, -1 = none */
+	char state_base[96];         /* "<prefix>-<hash of shm_dir>" */
+	uint8_t meta_key[16];        /* the records' SipHash key */
+	struct hshmfs_holders *holders; /* holders.c: set before the loop
+	                              * starts; guarded by its own lock */
 	double attr_timeout;
 	double entry_timeout;
 	pthread_key_t read_buf;      /* file.c: each worker's read buffer */
@@ -357,6 +381,9 @@ void region_store_length(struct hregion *r);
 /* ---- the data view (dview.c) ---- */
 /** Whether new regions in @dir get the data view (tree_lock held). */
 bool dview_of_dir(struct hshmfs *fs, struct hnode *dir);
+/** At recovery of a data-view region (attached, its record says so): the
+ * length from the slot, clamped to the capacity. */
+void dview_restore(struct hregion *r);
 /** Make the data capacity at least @end bytes, growing to at least twice
  * what it was (tree lock and node lock held).  0 or the errors of
  * region_resize, -EFBIG. */
@@ -514,6 +541,35 @@ int upstream_setattr_check(fuse_req_t req, const struct hshmfs *fs,
 			   const struct hnode *n, int to_set);
 /** Remember an rm'ed view entry so a rescan does not bring it back. */
 void upstream_dismiss(struct hnode *dir, struct hnode *n);
+
+/* ---- inspection: who holds a region (holders.c) ----------------------- */
+
+struct hshmfs_holders; /* the last /proc scan, cached briefly */
+
+/**
+ * holders_init() - set up the inspection attributes for a mount at
+ * @mountpoint (made absolute here: call it before fuse_daemonize()).
+ * Return: 0, -ENOMEM, or the -errno of realpath() or of opening /proc.
+ */
+int holders_init(struct hshmfs *fs, const char *mountpoint);
+/** holders_fini() - free what holders_init() made (none made: no-op). */
+void holders_fini(struct hshmfs *fs);
+/** holders_is_attr() - whether @name is an inspection attribute
+ * (user.hshm.holders, nholders, liveness, created). */
+bool holders_is_attr(const char *name);
+/**
+ * holders_getxattr() - answer a getxattr of an inspection attribute on
+ * @ino (@name passed holders_is_attr()).  Replies ENOENT (no node),
+ * ENODATA (not a region), ERANGE (@size too small),
+ * ENOMEM, ENODEV (the mount point is covered: no device to match),
+ * EOPNOTSUPP (holders_init() was not run or failed), or the -errno of a
+ * failed /proc scan (logged).
+ */
+void holders_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		      size_t size);
+/** holders_ipc_note() - remember that the caller of @req was handed the
+ * IPC handle of @n's gpu_malloc region (takes the node lock). */
+void holders_ipc_note(fuse_req_t req, struct hnode *n);
 
 /* ---- passthrough (passthrough.c) ---------------------------------------- */
 

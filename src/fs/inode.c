@@ -303,19 +303,25 @@ void hnode_forget(struct hshmfs *fs, struct hnode *n, uint64_t count)
 	hnode_maybe_drop(fs, n);
 }
 
-static void free_subtree(struct hshmfs *fs, struct hnode *n)
+/* Post-order, without recursion (a user makes the depth): always the
+ * first child of the deepest directory that still has one. */
+static void free_subtree(struct hshmfs *fs, struct hnode *top)
 {
-	if (n->dir) {
-		struct hnode *c = n->dir->head, *next;
+	struct hnode *c = top, *up;
 
-		for (; c; c = next) {
-			next = c->next;
-			free_subtree(fs, c);
+	while (c) {
+		if (c->dir && c->dir->head) {
+			c = c->dir->head;
+			continue;
 		}
+		up = c == top ? NULL : c->parent;
+		if (up)
+			up->dir->head = c->next;
+		if (c->region)
+			region_unmount(fs, c);
+		hnode_free(c);
+		c = up;
 	}
-	if (n->region)
-		region_unmount(fs, n);
-	hnode_free(n);
 }
 
 void hnode_table_fini(struct hshmfs *fs)

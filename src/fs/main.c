@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fs_i.h"
 #include "ns.h"
+#include "state.h"
 #include "hshm_config.h"
 
 static void usage(const char *prog)
@@ -116,39 +115,6 @@ static int setup_gpu(struct hshmfs *fs)
 	return 0;
 }
 
-/*
- * One mount per shm_dir + prefix: a second would claim the same objects.
- * The lock is an abstract unix socket named after the directory's identity
- * and the prefix: the kernel drops it when the daemon exits, however it
- * exits, and it leaves nothing in shm_dir.
- */
-static int lock_prefix(struct hshmfs *fs)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int len;
-
-	if (fstat(fs->hctx.shm_dirfd, &st))
-		return -errno;
-	len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
-		       "hshmfs/%llx:%llx/%s", (unsigned long long)st.st_dev,
-		       (unsigned long long)st.st_ino, fs->cfg.prefix);
-	fs->lock_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fs->lock_fd < 0)
-		return -errno;
-	if (bind(fs->lock_fd, (struct sockaddr *)&sa,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			     (size_t)len))) {
-		int err = errno;
-
-		fprintf(stderr, "hshmfs: prefix '%s' in %s is in use by another "
-			"mount (pick another prefix=): %s\n", fs->cfg.prefix,
-			fs->cfg.shm_dir, strerror(err));
-		return err == EADDRINUSE ? -EBUSY : -err;
-	}
-	return 0;
-}
-
 static int setup(struct hshmfs *fs)
 {
 	int err;
@@ -162,7 +128,7 @@ static int setup(struct hshmfs *fs)
 			strerror(-err));
 		return err;
 	}
-	err = lock_prefix(fs);
+	err = state_open(fs); /* the prefix lock, the key */
 	if (!err)
 		err = setup_gpu(fs);
 	if (err)
@@ -203,6 +169,7 @@ static int run(struct hshmfs *fs, struct fuse_args *args,
 	if (fuse_session_mount(fs->se, co->mountpoint))
 		goto out_signals;
 	hshmfs_stale_note(&fs->cfg, co->mountpoint);
+	holders_init(fs, co->mountpoint); /* logged; attributes EOPNOTSUPP */
 	if (hshmfs_pt_setup(fs))
 		goto out_unmount;
 	fuse_daemonize(co->foreground);
@@ -241,9 +208,9 @@ static void teardown(struct hshmfs *fs)
 		file_bufs_fini(fs);
 	}
 	hshmfs_pt_fini(fs);
+	holders_fini(fs);
 	pthread_rwlock_destroy(&fs->tree_lock);
-	if (fs->lock_fd > 0)
-		close(fs->lock_fd);
+	state_close(fs);
 	hshm_ctx_fini(&fs->hctx);
 }
 
@@ -256,6 +223,7 @@ int main(int argc, char *argv[])
 	int err;
 
 	memset(&fs, 0, sizeof(fs));
+	fs.lock_fd = fs.state_dirfd = -1;
 	err = parse(&args, &fs, &raw, &co);
 	if (!err)
 		err = setup(&fs);

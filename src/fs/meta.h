@@ -3,6 +3,7 @@
 #ifndef HSHMFS_META_H
 #define HSHMFS_META_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct hshmfs;
@@ -27,25 +28,52 @@ struct hshmfs_meta {
 	uint32_t path_len;      /* bytes of path, no NUL */
 	uint64_t serial;
 	char path[HSHMFS_META_PATH_MAX]; /* relative to the mount root */
-	uint32_t crc;           /* crc32 of everything before it */
+	/*
+	 * version 1 (written by hshmfs before issue 12, "legacy"): crc is the
+	 * crc32 of everything before it, pad is 0.  version 2: crc and pad
+	 * together hold the 64-bit SipHash-2-4 tag of everything before crc
+	 * under the mount's key (crc the low half), see meta_seal().
+	 */
+	uint32_t crc;
 	uint32_t pad;
 };
 
+#define HSHMFS_META_LEGACY 1u   /* version: crc32 only */
+#define HSHMFS_META_VERSION 2u  /* version: keyed tag */
+#define HSHMFS_META_KEY_LEN 16
+
 #define HSHMFS_META_OWNED 0x1u
 #define HSHMFS_META_DETACHED 0x2u /* rm'ed while not owned: left to its owner */
+#define HSHMFS_META_DVIEW 0x4u    /* the data view: length in the slot (dview.c) */
 
 _Static_assert(sizeof(struct hshmfs_meta) <= 4096, "meta fits a page");
 
-/** Fill @m from node @n (tree_lock held: the path is read). */
+/** Fill @m from node @n, sealed (tree_lock held: the path is read). */
 void meta_from_node(struct hshmfs *fs, struct hnode *n, struct hshmfs_meta *m);
+/** meta_seal() - make @m a version-2 record and compute its tag with the
+ * mount's key (after any field of @m changed). */
+void meta_seal(struct hshmfs *fs, struct hshmfs_meta *m);
 /**
- * meta_check() - validate a record read from an object (pure; fuzzed):
- * magic, version, crc, kind range, path length and characters (no empty
- * components, no "." or "..", no NUL).  Return: 0, -ENODATA (no record),
- * -EBADMSG (damaged record).
+ * meta_check() - validate the structure of a record read from an object
+ * (pure, no key; fuzzed): magic, version 1 (with its crc) or 2, kind range,
+ * regular mode, known flags, nanoseconds, path length and characters (see
+ * meta_path_check()), zero bytes after the path.  A version-2 record's tag
+ * is not checked here: see meta_verify().  Return: 0, -ENODATA (no
+ * record), -EBADMSG (damaged record).
  */
 int meta_check(const void *buf, size_t len);
+/**
+ * meta_verify() - meta_check() plus the tag under @key (pure; fuzzed).
+ * Return: 0 (version 2, authentic), -ENOKEY (a well-formed version-1
+ * record: no tag, trust it only under the upgrade rules of recover.c),
+ * -EKEYREJECTED (version 2, wrong tag), -ENODATA, -EBADMSG.
+ */
+int meta_verify(const void *buf, size_t len,
+		const uint8_t key[HSHMFS_META_KEY_LEN]);
 uint32_t meta_crc32(const void *buf, size_t len);
+/** SipHash-2-4 of @len bytes under a 128-bit key (little-endian words). */
+uint64_t meta_siphash(const uint8_t key[HSHMFS_META_KEY_LEN], const void *buf,
+		      size_t len);
 /** meta_path_check() - a relative path: components 1..255 bytes, no NUL,
  * no empty, "." or ".." component, 1..PATH_MAX-1 bytes in all.
  * Return: 0 or -EBADMSG. */

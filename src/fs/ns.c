@@ -3,23 +3,28 @@
 
 /*
  * Regions carry their own record (meta.h); directories and symlinks have no
- * object to carry one, so the mount keeps them in one file per prefix,
- * "<shm_dir>/.<prefix>.ns" (a dot file: it is not a region and listings of
- * shm_dir do not show it), owned by the daemon, mode 0600.
+ * object to carry one, so the mount keeps them in one file per shm_dir and
+ * prefix, "<state_dir>/<base>.ns" (state.c: the daemon's private
+ * directory, never shm_dir, which every user can write), mode 0600.  A file
+ * that a previous version kept at "<shm_dir>/.<prefix>.ns" is moved there
+ * once, and only if it is the daemon's own regular file.
  *
- * The file is a snapshot, rewritten whole (to ".<prefix>.ns.tmp", then
+ * The file is a snapshot, rewritten whole (an O_EXCL temporary, then
  * renamed over, so a reader sees the old or the new one, never half) by a
  * flusher thread at most every NS_DELAY_MS after a change, and once more at
- * unmount.  A daemon killed with SIGKILL loses at most the directory and
- * symlink changes of that last interval; region bytes and region records
- * are never behind.
+ * unmount; a failed save is retried with a growing delay (up to
+ * NS_BACKOFF_MAX_MS).  A daemon killed with SIGKILL loses at most the
+ * directory and symlink changes of that last interval; region bytes and
+ * region records are never behind.  A directory or symlink whose path
+ * would reach PATH_MAX is not saved (nor what is below it; logged once per
+ * change of their number); everything else is.
  *
  * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (1),
  *                                 u32 count, u64 body length, u32 body crc32,
  *                                 u32 zero
  *                         entries (count of them), each:
  *   u8 type ('R' root, 'D' directory, 'L' symlink), u8 flags (1: backend
- *   set, 2: size set), u16 path length, u32 mode, u32 uid, u32 gid,
+ *   set, 2: size set, 4: view set, 8: the view is data), u16 path length, u32 mode, u32 uid, u32 gid,
  *   u32 backend, i32 gpu (-1: inherit), u64 size, i64 mtime s, u32 mtime ns,
  *   u32 target length, then the path (relative to the root, no NUL), then
  *   the symlink target.
@@ -36,19 +41,24 @@
 #include "fs_i.h"
 #include "meta.h"
 #include "ns.h"
+#include "state.h"
 
 #define NS_MAGIC "HSHMFSN1"
 #define NS_HEAD 32
 #define NS_FIXED 48
 #define NS_DELAY_MS 100
+#define NS_BACKOFF_MAX_MS 60000
 #define NS_MAX_FILE (UINT64_C(256) << 20)
 #define NS_NAME_LEN 96 /* "." + prefix (< 64) + ".ns.tmp" */
 
 struct hshmfs_ns {
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool dirty, stop, running;
+	pthread_mutex_t lock;        /* guards dirty and stop */
+	pthread_cond_t cond;         /* dirty or stop set (with lock) */
+	bool dirty, stop;
+	bool running;                /* set before the thread runs, then fixed */
+	uint32_t skipped;            /* flusher only: paths last not saved */
+	unsigned backoff_ms;         /* flusher only: delay after a failure */
 };
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -83,58 +93,110 @@ static void put(struct buf *b, const void *v, size_t n)
 
 #define PUT(b, type, v) do { type v_ = (type)(v); put(b, &v_, sizeof(v_)); } while (0)
 
-static void put_entry(struct buf *b, char type, const struct hnode *n,
+/* What put_entry() reads under the node lock. */
+struct entry_attrs {
+	uint32_t mode, uid, gid, backend;
+	int32_t gpu;
+	uint8_t flags;
+	uint64_t size;
+	struct timespec mtime;
+};
+
+/* tree_lock held (read): the tree, names and targets; the attributes and
+ * directory defaults are the node lock's (setattr and setxattr change them
+ * under it, tree_lock read only). */
+static void put_entry(struct buf *b, char type, struct hnode *n,
 		      const char *path)
 {
 	const struct hdir *d = n->dir;
 	size_t tl = n->target ? strlen(n->target) : 0;
+	struct entry_attrs a = { .gpu = -1 };
 
+	pthread_mutex_lock(&n->lock);
+	a.mode = n->mode;
+	a.uid = n->uid;
+	a.gid = n->gid;
+	a.mtime = n->mtime;
+	if (d) {
+		a.flags = (d->has_backend ? 1 : 0) | (d->has_size ? 2 : 0) |
+			  (d->dview >= 0 ? 4 : 0) | (d->dview == 1 ? 8 : 0);
+		a.backend = d->backend;
+		a.gpu = d->gpu;
+		a.size = d->size;
+	}
+	pthread_mutex_unlock(&n->lock);
 	PUT(b, uint8_t, type);
-	PUT(b, uint8_t, (d && d->has_backend ? 1 : 0) | (d && d->has_size ? 2 : 0));
+	PUT(b, uint8_t, a.flags);
 	PUT(b, uint16_t, strlen(path));
-	PUT(b, uint32_t, n->mode);
-	PUT(b, uint32_t, n->uid);
-	PUT(b, uint32_t, n->gid);
-	PUT(b, uint32_t, d ? d->backend : 0);
-	PUT(b, int32_t, d ? d->gpu : -1);
-	PUT(b, uint64_t, d ? d->size : 0);
-	PUT(b, int64_t, n->mtime.tv_sec);
-	PUT(b, uint32_t, n->mtime.tv_nsec);
+	PUT(b, uint32_t, a.mode);
+	PUT(b, uint32_t, a.uid);
+	PUT(b, uint32_t, a.gid);
+	PUT(b, uint32_t, a.backend);
+	PUT(b, int32_t, a.gpu);
+	PUT(b, uint64_t, a.size);
+	PUT(b, int64_t, a.mtime.tv_sec);
+	PUT(b, uint32_t, a.mtime.tv_nsec);
 	PUT(b, uint32_t, tl);
 	put(b, path, strlen(path));
 	put(b, n->target ? n->target : "", tl);
 }
 
-/* Pre-order walk: parents before children (tree_lock held). */
-static void walk(struct buf *b, struct hnode *dir, char *path, size_t plen,
-		 uint32_t *count)
+/* The node after @c in a pre-order walk below @top that does not descend
+ * into @c; @path/@plen (the path of @c's parent) follow it upwards. */
+static struct hnode *walk_next(struct hnode *top, struct hnode *c, char *path,
+			       size_t *plen)
 {
-	for (struct hnode *c = dir->dir->head; c && !b->err; c = c->next) {
-		size_t l = strlen(c->name);
+	while (c->parent != top && !c->next) {
+		size_t l = strlen(c->parent->name);
 
-		if (c->foreign || (!c->dir && !c->target))
-			continue;
-		if (plen + l + 2 > PATH_MAX) {
-			b->err = -ENAMETOOLONG;
-			return;
+		c = c->parent;
+		*plen = *plen > l ? *plen - l - 1 : 0;
+		path[*plen] = '\0';
+	}
+	return c->next;
+}
+
+/*
+ * Pre-order walk, parents before children, without recursion (a user makes
+ * the depth; tree_lock held).  An entry whose path would reach PATH_MAX is
+ * skipped with everything below it and counted in @skipped.
+ */
+static void walk(struct buf *b, struct hnode *top, uint32_t *count,
+		 uint32_t *skipped)
+{
+	char path[PATH_MAX] = "";
+	size_t plen = 0;
+	struct hnode *c = top->dir->head;
+
+	while (c && !b->err) {
+		size_t l = strlen(c->name), at = plen ? plen + 1 : 0;
+
+		if (!c->foreign && (c->dir || c->target) && at + l >= PATH_MAX) {
+			(*skipped)++;
+		} else if (!c->foreign && (c->dir || c->target)) {
+			if (plen)
+				path[plen] = '/';
+			memcpy(path + at, c->name, l + 1);
+			put_entry(b, c->dir ? 'D' : 'L', c, path);
+			(*count)++;
+			if (c->dir && c->dir->head) {
+				plen = at + l;
+				c = c->dir->head;
+				continue;
+			}
+			path[plen] = '\0';
 		}
-		if (plen)
-			path[plen] = '/';
-		memcpy(path + plen + (plen ? 1 : 0), c->name, l + 1);
-		put_entry(b, c->dir ? 'D' : 'L', c, path);
-		(*count)++;
-		if (c->dir)
-			walk(b, c, path, plen + l + (plen ? 1 : 0), count);
-		path[plen] = '\0';
+		c = walk_next(top, c, path, &plen);
 	}
 }
 
-static int ns_encode(struct hshmfs *fs, struct buf *b);
+static int ns_encode(struct hshmfs *fs, struct buf *b, uint32_t *skipped);
 
-int ns_snapshot(struct hshmfs *fs, void **out, size_t *len)
+static int snapshot(struct hshmfs *fs, void **out, size_t *len,
+		    uint32_t *skipped)
 {
 	struct buf b = { 0 };
-	int err = ns_encode(fs, &b);
+	int err = ns_encode(fs, &b, skipped);
 
 	if (err) {
 		free(b.p);
@@ -145,9 +207,15 @@ int ns_snapshot(struct hshmfs *fs, void **out, size_t *len)
 	return 0;
 }
 
-static int ns_encode(struct hshmfs *fs, struct buf *b)
+int ns_snapshot(struct hshmfs *fs, void **out, size_t *len)
 {
-	char path[PATH_MAX] = "";
+	uint32_t skipped = 0;
+
+	return snapshot(fs, out, len, &skipped);
+}
+
+static int ns_encode(struct hshmfs *fs, struct buf *b, uint32_t *skipped)
+{
 	uint32_t count = 1, crc;
 	uint64_t body;
 
@@ -158,7 +226,8 @@ static int ns_encode(struct hshmfs *fs, struct buf *b)
 	PUT(b, uint32_t, 0);    /* body crc */
 	PUT(b, uint32_t, 0);
 	put_entry(b, 'R', fs->root, "");
-	walk(b, fs->root, path, 0, &count);
+	*skipped = 0;
+	walk(b, fs->root, &count, skipped);
 	if (b->err)
 		return b->err;
 	body = b->len - NS_HEAD;
@@ -186,7 +255,8 @@ static int entry_check(const struct ns_entry *e)
 	if ((e->mode & S_IFMT) != want || e->mtime_nsec >= 1000000000u ||
 	    e->backend >= HSHM_BACKEND_KIND_COUNT || e->gpu < -1 ||
 	    (e->type == 'L') != (e->target_len > 0) ||
-	    ((e->flags & 2) && e->size == 0) || (e->flags & ~3u))
+	    ((e->flags & 2) && e->size == 0) || (e->flags & ~15u) ||
+	    (e->flags & 12) == 8)
 		return -EBADMSG;
 	if (e->type == 'R')
 		return e->path_len ? -EBADMSG : 0;
@@ -255,88 +325,92 @@ int ns_decode(const void *buf, size_t len,
 
 /* ---- writing -------------------------------------------------------------- */
 
-static int ns_name(struct hshmfs *fs, char *buf, size_t len, const char *sfx)
+static int legacy_name(struct hshmfs *fs, char *buf, size_t len)
 {
-	int l = snprintf(buf, len, ".%s.ns%s", fs->cfg.prefix, sfx);
+	int l = snprintf(buf, len, ".%s.ns", fs->cfg.prefix);
 
 	return l < 0 || (size_t)l >= len ? -ENAMETOOLONG : 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+static void log_skipped(struct hshmfs *fs, uint32_t skipped)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	struct hshmfs_ns *ns = fs->ns;
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	if (ns && skipped != ns->skipped && skipped)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace: %u director(y/ies) or "
+			   "symlink(s) not saved: their path reaches PATH_MAX "
+			   "(%d bytes); the rest is saved\n", skipped, PATH_MAX);
+	if (ns)
+		ns->skipped = skipped;
 }
 
 static int ns_write(struct hshmfs *fs)
 {
-	char tmp[NS_NAME_LEN], fin[NS_NAME_LEN];
-	struct buf b = { 0 };
-	int fd, err;
+	uint32_t skipped = 0;
+	void *img = NULL;
+	size_t len = 0;
+	int err;
 
 	pthread_rwlock_rdlock(&fs->tree_lock);
-	err = ns_snapshot(fs, (void **)&b.p, &b.len);
+	err = snapshot(fs, &img, &len, &skipped);
 	pthread_rwlock_unlock(&fs->tree_lock);
-	if (!err)
-		err = ns_name(fs, tmp, sizeof(tmp), ".tmp");
-	if (!err)
-		err = ns_name(fs, fin, sizeof(fin), "");
-	if (err)
-		goto out;
-	fd = openat(fs->hctx.shm_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
+	if (!err) {
+		log_skipped(fs, skipped);
+		err = state_write(fs, ".ns", img, len);
 	}
-	err = write_all(fd, b.p, b.len);
-	close(fd);
-	if (!err && renameat(fs->hctx.shm_dirfd, tmp, fs->hctx.shm_dirfd, fin))
-		err = -errno;
 	if (err)
-		unlinkat(fs->hctx.shm_dirfd, tmp, 0);
-out:
-	if (err)
-		HSHMFS_LOG(FUSE_LOG_ERR, "saving directories and symlinks to "
-			   "%s/.%s.ns: %s (kept in memory, retried on the next "
-			   "change)\n", fs->cfg.shm_dir, fs->cfg.prefix,
+		HSHMFS_LOG(FUSE_LOG_ERR, "namespace: saving directories and "
+			   "symlinks to %s/%s.ns: %s (kept in memory, retried "
+			   "later)\n", fs->cfg.state_dir, fs->state_base,
 			   strerror(-err));
-	free(b.p);
+	free(img);
 	return err;
+}
+
+/* Wait (ns->lock held) until @ms passed or stop is set. */
+static void wait_ms(struct hshmfs_ns *ns, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!ns->stop &&
+	       pthread_cond_timedwait(&ns->cond, &ns->lock, &until) != ETIMEDOUT)
+		;
 }
 
 static void *ns_thread(void *arg)
 {
 	struct hshmfs *fs = arg;
 	struct hshmfs_ns *ns = fs->ns;
-	struct timespec delay = { 0, NS_DELAY_MS * 1000000L };
+	int err;
 
 	pthread_mutex_lock(&ns->lock);
 	for (;;) {
 		while (!ns->dirty && !ns->stop)
 			pthread_cond_wait(&ns->cond, &ns->lock);
-		if (!ns->dirty)
-			break;
-		pthread_mutex_unlock(&ns->lock);
-		if (!ns->stop)
-			nanosleep(&delay, NULL); /* let a burst of changes settle */
-		pthread_mutex_lock(&ns->lock);
-		ns->dirty = false;
-		pthread_mutex_unlock(&ns->lock);
-		if (ns_write(fs))
-			ns_dirty(fs); /* e.g. ENOSPC: retried on the next change */
-		pthread_mutex_lock(&ns->lock);
+		if (ns->stop)
+			break; /* ns_stop saves what is pending */
+		wait_ms(ns, NS_DELAY_MS); /* let a burst of changes settle */
 		if (ns->stop)
 			break;
+		ns->dirty = false;
+		pthread_mutex_unlock(&ns->lock);
+		err = ns_write(fs);
+		pthread_mutex_lock(&ns->lock);
+		if (!err) {
+			ns->backoff_ms = NS_DELAY_MS;
+			continue;
+		}
+		ns->dirty = true; /* e.g. ENOSPC: retried, less and less often */
+		wait_ms(ns, ns->backoff_ms);
+		if (ns->backoff_ms < NS_BACKOFF_MAX_MS)
+			ns->backoff_ms *= 2;
 	}
 	pthread_mutex_unlock(&ns->lock);
 	return NULL;
@@ -345,12 +419,17 @@ static void *ns_thread(void *arg)
 int ns_start(struct hshmfs *fs)
 {
 	struct hshmfs_ns *ns = calloc(1, sizeof(*ns));
+	pthread_condattr_t ca;
 	int err;
 
 	if (!ns)
 		return -ENOMEM;
 	pthread_mutex_init(&ns->lock, NULL);
-	pthread_cond_init(&ns->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ns->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	ns->backoff_ms = NS_DELAY_MS;
 	fs->ns = ns;
 	err = pthread_create(&ns->thread, NULL, ns_thread, fs);
 	if (err)
@@ -381,11 +460,13 @@ void ns_stop(struct hshmfs *fs)
 	if (ns->running) {
 		pthread_mutex_lock(&ns->lock);
 		ns->stop = true;
-		dirty = ns->dirty;
-		ns->dirty = false;
 		pthread_cond_signal(&ns->cond);
 		pthread_mutex_unlock(&ns->lock);
 		pthread_join(ns->thread, NULL);
+		pthread_mutex_lock(&ns->lock);
+		dirty = ns->dirty;
+		ns->dirty = false;
+		pthread_mutex_unlock(&ns->lock);
 		if (dirty)
 			ns_write(fs); /* the last changes, at unmount */
 	}
@@ -397,9 +478,18 @@ void ns_stop(struct hshmfs *fs)
 
 /* ---- loading at mount ------------------------------------------------------ */
 
+/* Never setuid from the file; setgid and sticky only on directories, where
+ * they restrict or pick a group and grant nothing. */
+static mode_t restored_mode(const struct ns_entry *e)
+{
+	if (e->type == 'L')
+		return S_IFLNK | 0777;
+	return (mode_t)e->mode & (mode_t)(S_IFMT | S_ISGID | S_ISVTX | 0777);
+}
+
 static void apply_attrs(struct hnode *n, const struct ns_entry *e)
 {
-	n->mode = (mode_t)e->mode;
+	n->mode = restored_mode(e);
 	n->uid = e->uid;
 	n->gid = e->gid;
 	n->mtime.tv_sec = e->mtime_sec;
@@ -410,6 +500,7 @@ static void apply_attrs(struct hnode *n, const struct ns_entry *e)
 	n->dir->has_backend = e->flags & 1;
 	n->dir->backend = (enum hshm_backend_kind)e->backend;
 	n->dir->has_size = (e->flags & 2) != 0;
+	n->dir->dview = (e->flags & 4) ? (e->flags & 8) != 0 : -1;
 	n->dir->size = e->size;
 	n->dir->gpu = e->gpu;
 }
@@ -473,7 +564,7 @@ static int load_entry(void *arg, const struct ns_entry *e)
 			   "'%.*s': skipped\n", (int)e->path_len, e->path);
 		return 0;
 	}
-	n = hnode_new(fs, (mode_t)e->mode, e->uid, e->gid);
+	n = hnode_new(fs, restored_mode(e), e->uid, e->gid);
 	if (!n)
 		return -ENOMEM;
 	if (e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) {
@@ -484,40 +575,73 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	return hnode_adopt(fs, d, n, name);
 }
 
-/* A damaged file is kept for inspection, out of the way of the next save. */
-static void ns_set_aside(struct hshmfs *fs, const char *name, int err)
+/*
+ * A previous version kept the file in shm_dir.  It is moved into the state
+ * directory once, and only if it is the daemon's own regular file: anything
+ * else there (another user's file, a FIFO, a symlink) is left alone, logged.
+ */
+static int migrate_legacy(struct hshmfs *fs, void **img, size_t *len)
 {
-	char bad[NS_NAME_LEN];
+	char name[NS_NAME_LEN];
+	struct stat st, again;
+	unsigned char *p;
+	int fd;
 
-	ns_name(fs, bad, sizeof(bad), ".bad");
-	renameat(fs->hctx.shm_dirfd, name, fs->hctx.shm_dirfd, bad);
-	HSHMFS_LOG(FUSE_LOG_ERR, "namespace file %s/%s unusable (%s): "
-		   "directories and symlinks not restored; kept as %s\n",
-		   fs->cfg.shm_dir, name, strerror(-err), bad);
+	if (legacy_name(fs, name, sizeof(name)))
+		return -ENOENT;
+	fd = openat(fs->hctx.shm_dirfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 022) ||
+	    (uint64_t)st.st_size > NS_MAX_FILE) {
+		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file %s/%s of a previous "
+			   "version: not this daemon's regular file: ignored\n",
+			   fs->cfg.shm_dir, name);
+		if (fd >= 0)
+			close(fd);
+		return -ENOENT;
+	}
+	p = malloc((size_t)st.st_size + 1);
+	if (!p || pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+		free(p);
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	*img = p;
+	*len = (size_t)st.st_size;
+	if (state_write(fs, ".ns", p, *len))
+		return 0; /* loaded; the old one stays until a save works */
+	if (!fstatat(fs->hctx.shm_dirfd, name, &again, AT_SYMLINK_NOFOLLOW) &&
+	    again.st_ino == st.st_ino && again.st_dev == st.st_dev)
+		unlinkat(fs->hctx.shm_dirfd, name, 0);
+	HSHMFS_LOG(FUSE_LOG_INFO, "namespace file %s/%s moved to %s/%s.ns\n",
+		   fs->cfg.shm_dir, name, fs->cfg.state_dir, fs->state_base);
+	return 0;
 }
 
 int ns_load(struct hshmfs *fs)
 {
-	char name[NS_NAME_LEN];
-	unsigned char *p = NULL;
-	struct stat st;
-	int fd, err = ns_name(fs, name, sizeof(name), "");
+	void *img = NULL;
+	size_t len = 0;
+	int err = state_read(fs, ".ns", &img, &len, NS_MAX_FILE);
 
-	if (err)
-		return err;
-	fd = openat(fs->hctx.shm_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > NS_MAX_FILE ||
-	    !(p = malloc((size_t)st.st_size + 1)) ||
-	    pread(fd, p, (size_t)st.st_size, 0) != st.st_size)
-		err = -EBADMSG;
-	close(fd);
-	if (!err && !(err = ns_decode(p, (size_t)st.st_size, NULL, NULL)))
-		err = ns_decode(p, (size_t)st.st_size, load_entry, fs);
-	free(p);
-	if (err)
-		ns_set_aside(fs, name, err);
+	if (err == -ENOENT)
+		err = migrate_legacy(fs, &img, &len);
+	if (err == -ENOENT)
+		return 0;
+	if (!err && !(err = ns_decode(img, len, NULL, NULL)))
+		err = ns_decode(img, len, load_entry, fs);
+	free(img);
+	if (err) {
+		state_set_aside(fs, ".ns");
+		HSHMFS_LOG(FUSE_LOG_ERR, "namespace file %s/%s.ns unusable "
+			   "(%s): directories and symlinks not restored; kept "
+			   "as %s.ns.bad\n", fs->cfg.state_dir, fs->state_base,
+			   err == -EPERM ? "not a regular file of this daemon's"
+			   : strerror(-err), fs->state_base);
+	}
 	return 0;
 }

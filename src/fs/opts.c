@@ -120,6 +120,7 @@ static const struct fuse_opt hshmfs_opt_table[] = {
 	HOPT("gid=%s", gid),
 	HOPT("links_root=%s", links_root),
 	HOPT("upstream=%s", upstream),
+	HOPT("state_dir=%s", state_dir),
 	HOPT("log=%s", log),
 	/* libfuse's too (kept): the log goes to stderr in the foreground */
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
@@ -180,7 +181,9 @@ void hshmfs_opts_help(void)
 	       "    -o links_root=DIR      where chimaera_<user>/ link dirs live (/tmp)\n"
 	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n"
 	       "    -o log=WHERE           syslog, syslog:/SOCKET, stderr or /FILE\n"
-	       "                           (syslog; stderr with -f or -d)\n");
+	       "                           (syslog; stderr with -f or -d)\n"
+	       "    -o state_dir=DIR       the daemon's private state (/run/hshmfs;\n"
+	       "                           $XDG_RUNTIME_DIR/hshmfs for a user)\n");
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -220,6 +223,12 @@ static int cfg_paths(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 	if (dir[0] != '/' || strlen(dir) >= sizeof(c->links_root))
 		return bad("links_root", dir, "want an absolute directory path");
 	strcpy(c->links_root, dir);
+	if (r->state_dir && (r->state_dir[0] != '/' ||
+			     strlen(r->state_dir) >= sizeof(c->state_dir)))
+		return bad("state_dir", r->state_dir,
+			   "want an absolute directory path");
+	if (r->state_dir)
+		strcpy(c->state_dir, r->state_dir);
 	return 0;
 }
 
@@ -335,7 +344,7 @@ void hshmfs_opts_free(struct hshmfs_rawopts *raw)
 			  &raw->prefix, &raw->gpu, &raw->mode, &raw->io,
 			  &raw->mmap, &raw->gpu_runtime, &raw->uid, &raw->gid,
 			  &raw->links_root, &raw->upstream, &raw->source,
-			  &raw->log, &raw->mountpoint };
+			  &raw->log, &raw->mountpoint, &raw->state_dir };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -25,6 +25,7 @@
 
 #include "fs_i.h"
 #include "meta.h"
+#include "state.h"
 
 #define CREATE_TRIES 64
 
@@ -105,7 +106,11 @@ static int region_init_backend(struct hshmfs *fs, struct hregion *r,
 		a.id.major = fs->id_major;
 		a.id.minor = (uint32_t)r->serial;
 		a.url = kind_has_object(r->kind) ? url : NULL;
+		/* recorded before the object exists (state.c, recover.c) */
+		r->creating = a.url && !state_intent_begin(fs, r->serial);
 		err = hshm_shm_init(&r->be, &fs->hctx, r->kind, &a);
+		if (err && r->creating)
+			state_intent_end(fs, r->serial);
 	}
 	if (!err)
 		snprintf(r->url, sizeof(r->url), "%s", hshm_backend_url(&r->be));
@@ -291,6 +296,10 @@ static void record_store(struct hshmfs *fs, struct hnode *n)
 	if (err && err != -ENODATA && !r->damaged)
 		HSHMFS_LOG(FUSE_LOG_WARNING, "region %s: record not saved: "
 			   "%s\n", r->url, strerror(-err));
+	if (!err && r->creating) { /* complete now: its record is there */
+		r->creating = false;
+		state_intent_end(fs, r->serial);
+	}
 }
 
 void region_save_meta(struct hshmfs *fs, struct hnode *n)
@@ -336,7 +345,7 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 
 /* Mark the record "detached": the next mount leaves the object alone.  The
  * node is already unlinked, so the record it had is kept as it was. */
-static void meta_detach(struct hnode *n)
+static void meta_detach(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
 	struct hshmfs_meta m;
@@ -345,10 +354,11 @@ static void meta_detach(struct hnode *n)
 		return;
 	pthread_mutex_lock(&n->lock);
 	pthread_rwlock_wrlock(&r->map_lock);
+	/* only a record that is ours as it stands (sealed) is changed */
 	if (!region_follow(r) && !hshm_spare_pread(&r->be, 0, &m, sizeof(m)) &&
-	    !meta_check(&m, sizeof(m))) {
+	    !meta_verify(&m, sizeof(m), fs->meta_key)) {
 		m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
-		m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
+		meta_seal(fs, &m);
 		hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
 	}
 	pthread_rwlock_unlock(&r->map_lock);
@@ -406,7 +416,7 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 				   r->url, strerror(-err));
 	} else {
 		/* Not ours to destroy: detach and stop claiming it. */
-		meta_detach(n);
+		meta_detach(fs, n);
 		hshm_shm_detach(&r->be);
 	}
 	node_region_free(n);

@@ -118,7 +118,8 @@ int hshmfs_xattr_parse_view(const char *v, size_t n, int *out)
 
 /* ---- attribute table ------------------------------------------------------ */
 
-enum xa_on { XA_REG = 1, XA_DIR = 2 };
+/* XA_INSPECT: on a region, not listed (computed from /proc, holders.c) */
+enum xa_on { XA_REG = 1, XA_DIR = 2, XA_INSPECT = 4 };
 
 struct xattr_def {
 	const char *name; /* without "user.hshm." */
@@ -143,6 +144,10 @@ static const struct xattr_def xattr_defs[] = {
 	{ "state", XA_REG, false, false },
 	{ "size", XA_DIR, true, false },
 	{ "view", XA_REG | XA_DIR, false, false },
+	{ "holders", XA_INSPECT, false, false },
+	{ "nholders", XA_INSPECT, false, false },
+	{ "liveness", XA_INSPECT, false, false },
+	{ "created", XA_INSPECT, false, false },
 };
 
 static const struct xattr_def *xattr_find(const char *name, unsigned on)
@@ -150,6 +155,8 @@ static const struct xattr_def *xattr_find(const char *name, unsigned on)
 	if (strncmp(name, XPFX, sizeof(XPFX) - 1))
 		return NULL;
 	name += sizeof(XPFX) - 1;
+	if (on & XA_REG)
+		on |= XA_INSPECT;
 	for (size_t i = 0; i < sizeof(xattr_defs) / sizeof(xattr_defs[0]); i++)
 		if (!strcmp(xattr_defs[i].name, name) && (xattr_defs[i].on & on))
 			return &xattr_defs[i];
@@ -251,6 +258,10 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	char val[PATH_MAX];
 	int len;
 
+	if (holders_is_attr(name)) {
+		holders_getxattr(req, ino, name, size); /* without the tree lock */
+		return;
+	}
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	len = get_value(fs, ino, name, val, sizeof(val));
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -26,6 +26,10 @@ IT_TMP=
 IT_SHM_TMPFS=
 SHM=
 MNT=
+# state_dir= of the daemon (namespace, key, prefix lock): private to each
+# test and kept across its remounts (set by it_init when the daemon has it)
+IT_STATE_OPT=
+IT_MOUNT_OPTS=
 PREFIX="it$$x$RANDOM"
 # Lines every mount may log (ERE, matched against whole lines).
 IT_ALLOW=(
@@ -195,6 +199,8 @@ it_init() {
 	chmod 1777 "$SHM" # like /dev/shm: others reach their objects
 	MNT=$IT_TMP/mnt
 	mkdir "$MNT"
+	"$HSHMFS" -h 2>/dev/null | grep -q 'state_dir=' &&
+		IT_STATE_OPT="state_dir=$IT_TMP/state"
 	trap it_cleanup EXIT
 	trap 'exit 1' INT TERM
 	it_log "# $IT_NAME: mnt=$MNT shm_dir=$SHM prefix=$PREFIX"
@@ -203,7 +209,8 @@ it_init() {
 # it_mount [EXTRA_OPTS]: start the daemon in the foreground and wait (10 s
 # bound) until the kernel shows the mount.  Fails the test if it never does.
 it_mount() {
-	local opts="shm_dir=$SHM,prefix=$PREFIX${1:+,$1}" i
+	local opts="shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT}${1:+,$1}" i
+	IT_MOUNT_OPTS=$opts
 	IT_NMOUNT=$((IT_NMOUNT + 1))
 	IT_LOG=$IT_TMP/daemon.$IT_NMOUNT.log
 	"$HSHMFS" -f hshm "$MNT" -o "$opts" >"$IT_LOG" 2>&1 &

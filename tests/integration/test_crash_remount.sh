@@ -62,23 +62,24 @@ if [ "$(id -u)" != 0 ] || ! command -v mount.fuse3 >/dev/null; then
 else
 	# --- mount(8), through mount.fuse3, daemonized (log to a file)
 	out=$(mount -t fuse "$HSHMFS#hshm" "$MNT" \
-		-o "shm_dir=$SHM,prefix=$PREFIX,log=$IT_TMP/m8.log" 2>&1)
+		-o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},log=$IT_TMP/m8.log" 2>&1)
 	eq "$?" 0 "mount(8) over the dead mount succeeds ($out)"
 	eq "$("$ITOOL" pread "$MNT/r" "$doff" 12)" before-crash "mount(8): the region is back"
 	eq "$(grep -c "$detached_line" "$IT_TMP/m8.log")" 1 "mount(8): one log line"
 	nosuid_nodev "mount(8)"
-	crash "$(pgrep -f -- "prefix=$PREFIX,log=$IT_TMP/m8.log" | head -1)"
+	crash "$(pgrep -f -- "log=$IT_TMP/m8.log" | head -1)"
 	ok "mount(8)'s daemon killed: dead again" is_dead
 
 	# --- an fstab line
-	printf '%s#hshm %s fuse shm_dir=%s,prefix=%s,log=%s,noauto 0 0\n' \
-		"$HSHMFS" "$MNT" "$SHM" "$PREFIX" "$IT_TMP/fstab.log" >"$IT_TMP/fstab"
+	printf '%s#hshm %s fuse shm_dir=%s,prefix=%s%s,log=%s,noauto 0 0\n' \
+		"$HSHMFS" "$MNT" "$SHM" "$PREFIX" "${IT_STATE_OPT:+,$IT_STATE_OPT}" \
+		"$IT_TMP/fstab.log" >"$IT_TMP/fstab"
 	out=$(mount -T "$IT_TMP/fstab" "$MNT" 2>&1)
 	eq "$?" 0 "fstab mount over the dead mount succeeds ($out)"
 	eq "$("$ITOOL" pread "$MNT/r" "$doff" 12)" before-crash "fstab: the region is back"
 	eq "$(grep -c "$detached_line" "$IT_TMP/fstab.log")" 1 "fstab: one log line"
 	nosuid_nodev "fstab"
-	dpid=$(pgrep -f -- "prefix=$PREFIX,log=$IT_TMP/fstab.log" | head -1)
+	dpid=$(pgrep -f -- "log=$IT_TMP/fstab.log" | head -1)
 	ok "fstab mount: umount" umount "$MNT"
 	for i in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
 	it_mount # for the clean-exit case below

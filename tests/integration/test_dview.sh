@@ -150,4 +150,24 @@ o=$(obj "$D/mm")
 off=$(xa "$D/mm" data_offset)
 eq "$(dd if="$o" bs=1 skip="$off" count=8 status=none)" pingpong \
 	"after msync the object holds the stores"
+
+# --- lengths and views survive an unmount and a crash -----------------------
+echo persist >"$D/p"
+mkdir "$D/img"
+setfattr -n user.hshm.view -v image "$D/img"
+it_umount
+it_mount
+eq "$(xa "$D" view)" data "the directory's view survives a remount"
+eq "$(xa "$D/img" view)" image "and an explicit image view below it"
+eq "$(xa "$D/p" view)" data "a region keeps its view"
+eq "$(stat -c %s "$D/p")" 8 "its length survives a remount"
+eq "$(cat "$D/p")" persist "and its bytes"
+ok "a 3 MB copy still compares after the remount" cmp "$IT_TMP/src" "$D/cat"
+printf 'abc' >>"$D/p"
+it_kill9
+it_mount
+eq "$(stat -c %s "$D/p")" 11 "its length survives a daemon SIGKILL"
+eq "$(cat "$D/p")" "persist
+abc" "and the appended bytes"
+fails "nothing went to lost+found" test -e "$MNT/lost+found"
 it_finish

@@ -53,11 +53,11 @@ it_umount
 eq "$(cat "$IT_LOG")" "" "with log=syslog nothing goes to stderr"
 
 # --- background (no -f): stderr is /dev/null, lines still reach syslog
-"$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,log=syslog:$SOCK" \
+"$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},log=syslog:$SOCK" \
 	>"$IT_TMP/bg.out" 2>&1
 eq "$?" 0 "background mount exits 0"
 mountpoint -q "$MNT" || { it_fail "background mount not there"; exit 1; }
-bgpid=$(pgrep -n -f "hshmfs hshm $MNT -o shm_dir=$SHM,prefix=$PREFIX,log=syslog")
+bgpid=$(pgrep -n -f "hshmfs hshm $MNT -o shm_dir=$SHM,prefix=$PREFIX.*,log=syslog")
 ne "$bgpid" "" "the daemon runs in the background"
 touch "$MNT/r2" 2>/dev/null
 eq "$("$ITOOL" pwrite "$MNT/r2" 1 X)" EPERM "background: header write refused"
@@ -69,14 +69,14 @@ fails "background daemon exited after unmount" kill -0 "$bgpid"
 eq "$(cat "$IT_TMP/bg.out")" "" "background mount prints nothing on success"
 
 # --- libfuse's own lines take the same way (daemon.err), and are shown
-out=$("$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,log=syslog:$SOCK,bogus=1" 2>&1)
+out=$("$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},log=syslog:$SOCK,bogus=1" 2>&1)
 eq "$?" 1 "unknown option refused"
 match "$out" "unknown option" "libfuse's refusal is shown on the terminal before detaching"
 ok "libfuse's line reaches syslog as daemon.err" \
 	wait_line "^<27>.* hshmfs\\[[0-9]+\\]: fuse: unknown option\\(s\\): .*bogus=1"
 
 # --- log=FILE
-"$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,log=$IT_TMP/file.log"
+"$HSHMFS" hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},log=$IT_TMP/file.log"
 eq "$?" 0 "background mount with log=FILE"
 eq "$("$ITOOL" pwrite "$MNT/r2" 2 X)" EPERM "log=FILE: header write refused"
 sleep 0.2
@@ -87,7 +87,7 @@ fusermount3 -u "$MNT"
 for i in $(seq 50); do mountpoint -q "$MNT" || break; sleep 0.1; done
 
 # --- bad values
-out=$("$HSHMFS" -f hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,log=journal" 2>&1)
+out=$("$HSHMFS" -f hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},log=journal" 2>&1)
 eq "$?" 1 "log=journal refused"
 match "$out" "bad value for option 'log': 'journal'" "the refusal names the option"
 

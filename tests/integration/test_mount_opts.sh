@@ -8,7 +8,7 @@ it_init
 # refuse OPTS WORD DESC: the daemon must exit non-zero, not mount, and say WORD
 refuse() {
 	local out rc
-	out=$(timeout 10 "$HSHMFS" -f hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX,$1" 2>&1)
+	out=$(timeout 10 "$HSHMFS" -f hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT},$1" 2>&1)
 	rc=$?
 	if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
 		it_fail "$3: -o $1 was accepted (rc $rc)"
@@ -111,7 +111,7 @@ eq "$("$ITOOL" setxattr "$MNT/g" user.hshm.data_id -1)" EINVAL "negative data_id
 it_umount
 
 # --- -d: debug output, still serves requests
-"$HSHMFS" -d hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX" >"$IT_TMP/debug.out" 2>&1 &
+"$HSHMFS" -d hshm "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT}" >"$IT_TMP/debug.out" 2>&1 &
 IT_PID=$!
 for i in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
 ok "-d mounts (in the foreground)" mountpoint -q "$MNT"
@@ -133,14 +133,14 @@ rm -f "$SHM"/*
 
 # --- the same shm_dir+prefix mounted twice at once: the second is refused
 # (it would adopt the first mount's live objects through recovery)
-it_allow "hshmfs: prefix '.*' in .* is in use by another mount \\(pick another prefix=\\): Address already in use"
+it_allow "hshmfs: prefix '.*' in .* is in use by another mount \\(pick another prefix=\\): (Address already in use|Device or resource busy)"
 it_allow "hshmfs: setxattr user\\.hshm\\.data_id='-1' on '/g' refused: want a device ordinal"
 it_mount
 ok "touch a" touch "$MNT/a"
 ao=$(obj "$MNT/a")
 MNT3=$IT_TMP/mnt3
 mkdir "$MNT3"
-if timeout 10 "$HSHMFS" -f hshm "$MNT3" -o "shm_dir=$SHM,prefix=$PREFIX" >"$IT_TMP/daemon.same.log" 2>&1; then
+if timeout 10 "$HSHMFS" -f hshm "$MNT3" -o "$IT_MOUNT_OPTS" >"$IT_TMP/daemon.same.log" 2>&1; then
 	it_fail "second mount of a prefix in use was accepted"
 	fusermount3 -u "$MNT3" 2>/dev/null
 else
@@ -152,7 +152,7 @@ it_umount
 rm -f "$SHM"/*
 
 # --- "hshmfs MOUNTPOINT" without SOURCE
-"$HSHMFS" -f "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX" >"$IT_TMP/daemon.nosource.log" 2>&1 &
+"$HSHMFS" -f "$MNT" -o "shm_dir=$SHM,prefix=$PREFIX${IT_STATE_OPT:+,$IT_STATE_OPT}" >"$IT_TMP/daemon.nosource.log" 2>&1 &
 IT_PID=$!
 for i in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
 ok "mount without SOURCE" mountpoint -q "$MNT"
@@ -214,6 +214,7 @@ else
 	else
 		it_log "# -t fuse.hshmfs not run: the installed hshmfs (${installed:-none}) is not this build"
 	fi
+	rm -f /run/hshmfs/"$PREFIX"-* # mount(8) mounts use the default state_dir
 fi
 
 it_finish

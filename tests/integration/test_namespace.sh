@@ -5,7 +5,8 @@
 # umount and after SIGKILL; a damaged namespace file is set aside, not lost.
 . "$(dirname "$0")/lib.sh"
 it_init
-NS=$SHM/.$PREFIX.ns
+# in the daemon's private state directory (state_dir=, lib.sh), not shm_dir
+ST=${IT_STATE_OPT#state_dir=}
 
 it_mount
 cd "$MNT" || exit 1
@@ -21,8 +22,10 @@ ok "touch -d a/b/c" touch -d '2020-01-02 03:04:05' a/b/c
 ok "region in a/b" touch a/b/r
 cd /
 it_umount
+NS=$(ls "$ST/$PREFIX"-*.ns)
 
 eq "$(stat -c '%a %U' "$NS")" "600 root" "namespace file is the daemon's, 0600"
+eq "$(stat -c '%a %U' "$ST")" "700 root" "state directory is the daemon's, 0700"
 match "$(ls "$SHM")" "^$PREFIX\\.r1$" "a plain listing of shm_dir shows only the region"
 
 it_mount
@@ -60,7 +63,7 @@ it_umount
 
 # --- a damaged namespace file: set aside, logged, regions still recovered
 printf 'garbage' | dd of="$NS" bs=1 seek=40 conv=notrunc status=none
-it_allow "hshmfs: namespace file $SHM/\\.$PREFIX\\.ns unusable \\(Bad message\\): directories and symlinks not restored; kept as \\.$PREFIX\\.ns\\.bad"
+it_allow "hshmfs: namespace file $NS unusable \\(Bad message\\): directories and symlinks not restored; kept as ${NS##*/}\\.bad"
 it_mount
 ok "damaged file kept as .bad" test -f "$NS.bad"
 ok "regions recovered without it" test -f "$MNT/a/b/r"

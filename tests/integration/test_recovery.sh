@@ -114,9 +114,11 @@ cd /
 it_umount
 ok "a second object with twin's record" cp "$two" "$SHM/$PREFIX.r99"
 it_allow '^hshmfs: recover: '"$PREFIX"'\.r[0-9]+: no place for object '"$PREFIX"'\.r[0-9]+: left in shm_dir as it is$' \
-	'^hshmfs: recover: no place for object '"$PREFIX"'\.r[0-9]+: left in shm_dir as it is$'
+	'^hshmfs: recover: no place for object '"$PREFIX"'\.r[0-9]+: left in shm_dir as it is$' \
+	'^hshmfs: recover: '"$PREFIX"'\.r99: damaged: hshmfs record of another object \(serial\)$'
 it_mount
 ok "one of the twins is shown" test -f "$MNT/twin"
+match "$(xa "$MNT/lost+found/$PREFIX.r99" state)" '^damaged' "the copy (its record names twin's serial) is damaged in lost+found"
 ok "the one without a place is still in shm_dir" test -f "$SHM/$PREFIX.r99"
 ok "and so is the other" test -f "$two"
 it_umount
