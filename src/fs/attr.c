@@ -14,16 +14,16 @@ void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *n;
 	struct stat st;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n) {
 		if (n->region)
 			region_refresh(fs, n);
-		pthread_mutex_lock(&n->lock);
+		node_lock(n);
 		hnode_stat(fs, n, &st);
-		pthread_mutex_unlock(&n->lock);
+		node_unlock(n);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (!n)
 		fuse_reply_err(req, ENOENT);
 	else
@@ -150,10 +150,10 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct stat st;
 	int err = -ENOENT;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n) {
-		pthread_mutex_lock(&n->lock);
+		node_lock(n);
 		err = upstream_setattr_check(req, fs, n, to_set);
 		if (!err)
 			err = do_setattr(fs, n, attr, to_set);
@@ -162,9 +162,9 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		if (!err && !n->region && !n->foreign)
 			ns_dirty(fs);
 		hnode_stat(fs, n, &st);
-		pthread_mutex_unlock(&n->lock);
+		node_unlock(n);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -185,8 +185,8 @@ void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	sv.f_namemax = NAME_MAX;
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	sv.f_files = fs->ino_count + sv.f_ffree;
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_statfs(req, &sv);
 }

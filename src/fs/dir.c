@@ -38,13 +38,13 @@ static void tree_rdlock_dir(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino)
 {
 	struct hnode *d;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	d = hnode_by_ino(fs, ino);
 	if (!d || !d->dir || !d->dir->view)
 		return;
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	upstream_refresh(fs, req, ino);
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 }
 
 /* Lookup of @name in @parent (tree_lock held); entry filled on success. */
@@ -64,9 +64,9 @@ static int do_lookup(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -ENOENT;
 	if (n->region)
 		region_refresh(fs, n);
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	hnode_entry(fs, n, e);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	return 0;
 }
 
@@ -78,7 +78,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	tree_rdlock_dir(req, fs, parent);
 	err = do_lookup(fs, parent, name, &e);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err == -ENOENT) {
 		/* negative entry: cached for entry_timeout */
 		memset(&e, 0, sizeof(e));
@@ -97,11 +97,11 @@ void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 	struct hshmfs *fs = fs_of(req);
 	struct hnode *n;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n)
 		hnode_forget(fs, n, nlookup);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_none(req);
 }
 
@@ -110,14 +110,14 @@ void fs_forget_multi(fuse_req_t req, size_t count,
 {
 	struct hshmfs *fs = fs_of(req);
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	for (size_t i = 0; i < count; i++) {
 		struct hnode *n = hnode_by_ino(fs, forgets[i].ino);
 
 		if (n)
 			hnode_forget(fs, n, forgets[i].nlookup);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_none(req);
 }
 
@@ -188,11 +188,11 @@ void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	struct hnode *n;
 	int err;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	err = new_child(req, fs, parent, name, S_IFDIR | (mode & 07777), &n);
 	if (!err)
 		hnode_entry(fs, n, &e);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
@@ -212,7 +212,7 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 
 	if (!err && strlen(link) >= PATH_MAX)
 		err = -ENAMETOOLONG;
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	if (!err)
 		err = new_child(req, fs, parent, name, S_IFLNK | 0777, &n);
 	if (!err) {
@@ -220,7 +220,7 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		target = NULL;
 		hnode_entry(fs, n, &e);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	free(target);
 	if (err) {
 		fuse_reply_err(req, -err);
@@ -237,7 +237,7 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct hnode *n;
 	int err = 0;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (!n)
 		err = -ENOENT;
@@ -245,7 +245,7 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		err = -EINVAL;
 	else
 		strcpy(buf, n->target);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -316,10 +316,10 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		ns_dirty(fs);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	n->nlink = 0;
 	hnode_touch(n, false, false, true);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	hnode_maybe_drop(fs, n);
 	return 0;
 }
@@ -332,9 +332,9 @@ void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err;
 
 	fs_req_cred(req, &uid, &gid, NULL);
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	err = do_remove(fs, parent, name, false, uid);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }
 
@@ -343,9 +343,9 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct hshmfs *fs = fs_of(req);
 	int err;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	err = do_remove(fs, parent, name, true, 0);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }
 
@@ -365,9 +365,9 @@ static void save_subtree(struct hshmfs *fs, struct hnode *top)
 
 	for (;;) {
 		if (c->region) {
-			pthread_mutex_lock(&c->lock);
+			node_lock(c);
 			region_save_meta(fs, c);
-			pthread_mutex_unlock(&c->lock);
+			node_unlock(c);
 		}
 		if (c->dir && c->dir->head) {
 			c = c->dir->head;
@@ -451,9 +451,9 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct hshmfs *fs = fs_of(req);
 	int err;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	err = do_rename(fs, parent, name, newparent, newname, flags);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }
 
@@ -526,7 +526,7 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	tree_rdlock_dir(req, fs, ino);
 	d = hnode_by_ino(fs, ino);
 	err = !d ? -ENOENT : !d->dir ? -ENOTDIR : snap_take(d, &s);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
@@ -559,9 +559,9 @@ static size_t plus_entry(fuse_req_t req, struct hshmfs *fs, struct hnode *d,
 	c = hnode_child(d, se->name);
 	if (!c || c->ino != se->ino)
 		return 0;
-	pthread_mutex_lock(&c->lock);
+	node_lock(c);
 	hnode_entry(fs, c, &e);
-	pthread_mutex_unlock(&c->lock);
+	node_unlock(c);
 	len = fuse_add_direntry_plus(req, buf, rem, se->name, &e, next);
 	if (len > rem) /* did not fit: give the reference back */
 		__atomic_fetch_sub(&c->nlookup, 1, __ATOMIC_RELAXED);
@@ -581,7 +581,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	d = hnode_by_ino(fs, ino);
 	for (size_t i = (size_t)off; d && i < s->n; i++) {
 		struct stat st = { .st_ino = s->e[i].ino, .st_mode = s->e[i].mode };
@@ -597,7 +597,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			break;
 		used += len;
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_buf(req, buf, used);
 	free(buf);
 }

@@ -44,7 +44,7 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	struct hnode *dir;
 	int err;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	dir = hnode_by_ino(fs, parent);
 	err = dir_may_add(dir, name);
 	if (!err) {
@@ -57,7 +57,7 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		nr->mode = S_IFREG | (mode & 0777);
 		dir_new_owner(req, dir, &nr->mode, &nr->uid, &nr->gid);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	return err;
 }
 
@@ -76,18 +76,20 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	if (err)
 		return err;
 	r->dview = nr.dview;
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	dir = hnode_by_ino(fs, parent);
 	err = dir_may_add(dir, name);
 	if (!err)
 		err = dir_add(fs, dir, name, nr.mode, nr.uid, nr.gid, &n);
 	if (err) {
-		pthread_rwlock_unlock(&fs->tree_lock);
+		tree_unlock(fs);
 		region_discard(r);
 		return err;
 	}
 	n->region = r;
+	node_lock(n);
 	region_save_meta(fs, n);
+	node_unlock(n);
 	upstream_publish(fs, n);
 	*out = n; /* returned with tree_lock held for writing */
 	return 0;
@@ -107,7 +109,7 @@ static void create_reply(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -err);
 		return;
 	}
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	if (fi) {
 		set_fh(fi, n);
 		err = hshmfs_pt_open(fs, n, fi);
@@ -116,12 +118,12 @@ static void create_reply(fuse_req_t req, fuse_ino_t parent, const char *name,
 		n->nopen += fi ? 1 : 0;
 		hnode_entry(fs, n, &e);
 	}
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	if (err) { /* nothing half-made: the region goes with the name */
 		hnode_unlink(fs, n);
 		hnode_maybe_drop(fs, n);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (!fi)
@@ -175,24 +177,24 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct hnode *n;
 	int err;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (!n) {
-		pthread_rwlock_unlock(&fs->tree_lock);
+		tree_unlock(fs);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (n->region)
 		region_refresh(fs, n);
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	set_fh(fi, n);
 	err = open_checks(fs, n, fi->flags);
 	if (!err)
 		err = hshmfs_pt_open(fs, n, fi);
 	if (!err)
 		n->nopen++;
-	pthread_mutex_unlock(&n->lock);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	node_unlock(n);
+	tree_unlock(fs);
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_open(req, fi) == -ENOENT)
@@ -387,9 +389,9 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		fuse_reply_err(req, (int)-done);
 		return;
 	}
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	hnode_touch(n, false, true, true);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	fuse_reply_write(req, (size_t)done);
 }
 
@@ -403,8 +405,8 @@ static void release_node(struct hshmfs *fs, struct hnode *n)
 	uint64_t ino = n->ino;
 	bool last;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
-	pthread_mutex_lock(&n->lock);
+	tree_rdlock(fs);
+	node_lock(n);
 	hshmfs_pt_release(fs, n);
 	n->nopen--;
 	if (!n->nopen && n->region && n->region->importing) {
@@ -413,15 +415,15 @@ static void release_node(struct hshmfs *fs, struct hnode *n)
 		pthread_rwlock_unlock(&n->region->map_lock);
 	}
 	last = n->unlinked && !n->nopen;
-	pthread_mutex_unlock(&n->lock);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	node_unlock(n);
+	tree_unlock(fs);
 	if (!last)
 		return;
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n)
 		hnode_maybe_drop(fs, n);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 }
 
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -458,8 +460,8 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	pthread_rwlock_rdlock(&fs->tree_lock); /* the record holds the path */
-	pthread_mutex_lock(&n->lock);
+	tree_rdlock(fs); /* the record holds the path */
+	node_lock(n);
 	if (n->region->damaged)
 		err = -EIO;
 	else if (n->region->dview)
@@ -470,8 +472,8 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		hnode_touch(n, false, true, true);
 		region_save_meta(fs, n);
 	}
-	pthread_mutex_unlock(&n->lock);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	node_unlock(n);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }
 
@@ -533,9 +535,9 @@ void fs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	err = gpu_info(fs_of(req), n, &gi);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	if (!err && kind == HSHM_GPU_MALLOC)
 		holders_ipc_note(req, n);
 	if (err)

@@ -665,13 +665,13 @@ static int query_of(struct hshmfs *fs, fuse_ino_t ino, struct hold_query *q)
 	pthread_mutex_unlock(&fs->holders->lock);
 	if (err)
 		return err;
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (!n || !n->region) {
-		pthread_rwlock_unlock(&fs->tree_lock);
+		tree_unlock(fs);
 		return n ? -ENODATA : -ENOENT;
 	}
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	q->keys[0][0] = mdev;
 	q->keys[0][1] = n->ino;
 	q->via[0] = VIA_MOUNT;
@@ -690,8 +690,8 @@ static int query_of(struct hshmfs *fs, fuse_ino_t ino, struct hold_query *q)
 	q->ipc_lost = n->region->ipc_lost;
 	q->changed = n->mtime.tv_sec > n->ctime.tv_sec ? n->mtime.tv_sec
 						       : n->ctime.tv_sec;
-	pthread_mutex_unlock(&n->lock);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	node_unlock(n);
+	tree_unlock(fs);
 	return 0;
 }
 
@@ -843,12 +843,12 @@ void holders_ipc_note(fuse_req_t req, struct hnode *n)
 	bool known = fs->holders && p.pid > 0 &&
 		     !read_stat(fs->holders->procfd, &p);
 
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	if (known)
 		ipc_insert(n->region, &p, fs->holders->procfd);
 	else
 		n->region->ipc_lost = true; /* a holder we cannot follow */
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 }
 
 /* ---- set-up ----------------------------------------------------------------------- */

@@ -26,6 +26,7 @@
  * directory also keeps its children in creation order with a monotonically
  * growing cookie, which gives readdir stable offsets.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,8 @@ int hnode_link(struct hshmfs *fs, struct hnode *dir, struct hnode *n,
 	       const char *name)
 {
 	struct hdir *d = dir->dir;
+
+	assert(tree_held(true));
 	char *copy = strdup(name);
 	size_t b;
 
@@ -252,6 +255,8 @@ void hnode_unlink(struct hshmfs *fs, struct hnode *n)
 {
 	struct hnode *dir = n->parent;
 	struct hdir *d;
+
+	assert(tree_held(true));
 	struct hnode **p;
 
 	if (!dir)
@@ -391,6 +396,8 @@ int hnode_path(struct hnode *n, char *buf, size_t len)
 {
 	const struct hnode *chain[PATH_MAX / 2];
 	size_t depth = 0, used = 0;
+
+	assert(tree_held(false)); /* a rename frees names */
 
 	for (; n && n->parent; n = n->parent) {
 		if (depth == sizeof(chain) / sizeof(chain[0]))

@@ -115,6 +115,23 @@ static int setup_gpu(struct hshmfs *fs)
 	return 0;
 }
 
+/* The root, /.hshm, the namespace file, the regions (tree lock held). */
+static int build_tree(struct hshmfs *fs)
+{
+	int err;
+
+	fs->root = hnode_new_root(fs, fs->cfg.root_mode, fs->cfg.root_uid,
+				  fs->cfg.root_gid);
+	if (!fs->root)
+		return -ENOMEM;
+	err = upstream_view_init(fs);
+	if (!err)
+		err = ns_load(fs);
+	if (!err)
+		err = region_recover(fs);
+	return err;
+}
+
 static int setup(struct hshmfs *fs)
 {
 	int err;
@@ -139,19 +156,14 @@ static int setup(struct hshmfs *fs)
 		err = hnode_table_init(fs);
 	if (err)
 		return err;
-	fs->root = hnode_new_root(fs, fs->cfg.root_mode, fs->cfg.root_uid,
-				  fs->cfg.root_gid);
-	if (!fs->root)
-		return -ENOMEM;
 	fs->id_major = prefix_major(fs->cfg.prefix);
 	fs->next_serial = 1;
 	fs->attr_timeout = 1.0;
 	fs->entry_timeout = 1.0;
-	err = upstream_view_init(fs);
-	if (!err)
-		err = ns_load(fs);
-	if (!err)
-		err = region_recover(fs);
+	/* one thread yet, but the tree's contract holds from the start */
+	tree_wrlock(fs);
+	err = build_tree(fs);
+	tree_unlock(fs);
 	return err;
 }
 
@@ -204,7 +216,9 @@ static void teardown(struct hshmfs *fs)
 	ns_stop(fs); /* saves the last directory changes */
 	upstream_fini(fs); /* no view scan left to touch the tree */
 	if (fs->ino_buckets) {
+		tree_wrlock(fs);
 		hnode_table_fini(fs);
+		tree_unlock(fs);
 		file_bufs_fini(fs);
 	}
 	hshmfs_pt_fini(fs);

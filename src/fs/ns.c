@@ -112,7 +112,7 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 	size_t tl = n->target ? strlen(n->target) : 0;
 	struct entry_attrs a = { .gpu = -1 };
 
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	a.mode = n->mode;
 	a.uid = n->uid;
 	a.gid = n->gid;
@@ -124,7 +124,7 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 		a.gpu = d->gpu;
 		a.size = d->size;
 	}
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	PUT(b, uint8_t, type);
 	PUT(b, uint8_t, a.flags);
 	PUT(b, uint16_t, strlen(path));
@@ -351,9 +351,9 @@ static int ns_write(struct hshmfs *fs)
 	size_t len = 0;
 	int err;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	err = snapshot(fs, &img, &len, &skipped);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (!err) {
 		log_skipped(fs, skipped);
 		err = state_write(fs, ".ns", img, len);

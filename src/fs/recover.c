@@ -125,8 +125,11 @@ static int lf_move_aside(struct hshmfs *fs, struct hnode *c)
 		HSHMFS_LOG(FUSE_LOG_WARNING, "lost+found: the one in the root "
 			   "was not the daemon's (uid %u): renamed to %s\n",
 			   (unsigned)c->uid, name);
-		if (c->region)
-			region_save_meta(fs, c); /* its record: the new path */
+		if (c->region) { /* its record: the new path */
+			node_lock(c);
+			region_save_meta(fs, c);
+			node_unlock(c);
+		}
 		return 0;
 	}
 	return -EEXIST;
@@ -366,8 +369,11 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		return;
 	if (at == 1)
 		upstream_publish(fs, n);
-	if (at == 0 || f->trust == REC_LEGACY)
-		region_save_meta(fs, n); /* sealed: its path now, our key */
+	if (at == 0 || f->trust == REC_LEGACY) {
+		node_lock(n); /* sealed: its path now, our key */
+		region_save_meta(fs, n);
+		node_unlock(n);
+	}
 }
 
 /* A create the last daemon never finished: the object has no authentic

@@ -15,6 +15,7 @@
  * another process made (region_follow()), so that it lands in the spare
  * page at the object's real end, never inside the data.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -270,9 +271,9 @@ bool region_refresh(struct hshmfs *fs, struct hnode *n)
 	pthread_rwlock_unlock(&r->map_lock);
 	if (!changed)
 		return false;
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	region_save_meta(fs, n); /* follows first; a shrink took the record */
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	return true;
 }
 
@@ -287,6 +288,7 @@ static void record_store(struct hshmfs *fs, struct hnode *n)
 	struct hshmfs_meta m;
 	int err;
 
+	assert(tree_held(false) && node_held(n)); /* path and attributes */
 	meta_from_node(fs, n, &m);
 	err = hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
 	if (err == -ESTALE && !region_follow(r))
@@ -306,6 +308,7 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
 
+	assert(tree_held(false) && node_held(n));
 	if (!r || n->foreign)
 		return; /* never write into someone else's object */
 	pthread_rwlock_wrlock(&r->map_lock);
@@ -319,6 +322,7 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 	struct hregion *r = n->region;
 	int err;
 
+	assert(tree_held(false) && node_held(n));
 	if (r->damaged)
 		return -EIO;
 	if (size == hshm_image_size(&r->be))
@@ -352,7 +356,8 @@ static void meta_detach(struct hshmfs *fs, struct hnode *n)
 
 	if (n->foreign)
 		return;
-	pthread_mutex_lock(&n->lock);
+	assert(tree_held(true)); /* the node is being released */
+	node_lock(n);
 	pthread_rwlock_wrlock(&r->map_lock);
 	/* only a record that is ours as it stands (sealed) is changed */
 	if (!region_follow(r) && !hshm_spare_pread(&r->be, 0, &m, sizeof(m)) &&
@@ -362,7 +367,7 @@ static void meta_detach(struct hshmfs *fs, struct hnode *n)
 		hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
 	}
 	pthread_rwlock_unlock(&r->map_lock);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 }
 
 static void node_region_free(struct hnode *n)
@@ -425,7 +430,9 @@ void region_release(struct hshmfs *fs, struct hnode *n)
 void region_unmount(struct hshmfs *fs, struct hnode *n)
 {
 	upstream_unpublish(fs, n);
+	node_lock(n);
 	region_save_meta(fs, n); /* follows a resize made by another process */
+	node_unlock(n);
 	hshm_shm_detach(&n->region->be);
 	node_region_free(n);
 }

@@ -755,7 +755,7 @@ static int scan_prepare(struct hshmfs *fs, fuse_ino_t ino, char *user,
 	size_t n = 0;
 	int err = 0;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	dir = hnode_by_ino(fs, ino);
 	if (!dir || !dir->dir || !dir->name)
 		err = -ENOENT;
@@ -774,7 +774,7 @@ static int scan_prepare(struct hshmfs *fs, fuse_ino_t ino, char *user,
 		k[n].dev = dir->dir->dismissed[i].dev;
 		k[n++].ino = dir->dir->dismissed[i].ino;
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	*out = k;
 	*nout = n;
 	return err;
@@ -839,9 +839,9 @@ static void *scan_main(void *arg)
 	scan_run(j, &found, &valid, &merge, &uid, &gid);
 	pthread_mutex_lock(&up->lock);
 	if (merge && !up->closing) {
-		pthread_rwlock_wrlock(&j->fs->tree_lock);
+		tree_wrlock(j->fs);
 		view_merge(j->fs, j->scan->ino, found, valid, uid, gid);
-		pthread_rwlock_unlock(&j->fs->tree_lock);
+		tree_unlock(j->fs);
 	}
 	if (!up->closing)
 		found_free(found); /* else the fs may be gone: leak, exiting */
@@ -987,7 +987,7 @@ static void root_refresh(struct hshmfs *fs, fuse_ino_t ino)
 	size_t n = users_collect(fs, &users);
 	struct hnode *v;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	v = hnode_by_ino(fs, ino);
 	for (size_t i = 0; v && v->dir && i < n; i++) {
 		struct hnode *u;
@@ -1000,7 +1000,7 @@ static void root_refresh(struct hshmfs *fs, fuse_ino_t ino)
 		u->dir->view = HSHMFS_VIEW_USER;
 		hnode_adopt(fs, v, u, users[i].name);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	for (size_t i = 0; i < n; i++)
 		free(users[i].name);
 	free(users);
@@ -1026,11 +1026,11 @@ void upstream_refresh(struct hshmfs *fs, fuse_req_t req, fuse_ino_t ino)
 
 	if (!fs->up || from_self(req))
 		return;
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n && n->dir)
 		view = n->dir->view;
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (view == HSHMFS_VIEW_ROOT)
 		root_refresh(fs, ino);
 	else if (view == HSHMFS_VIEW_USER)

@@ -241,14 +241,14 @@ static int get_value(struct hshmfs *fs, fuse_ino_t ino, const char *name,
 		return -ENODATA;
 	if (n->region)
 		region_refresh(fs, n); /* what HSHM knows now, like getattr */
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	if (n->region && d->header && n->region->damaged)
 		ret = -ENODATA; /* no header to read it from */
 	else if (n->region)
 		ret = reg_value(fs, n, d->name, out, len);
 	else
 		ret = dir_value(fs, n, d->name, out, len);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	return ret;
 }
 
@@ -262,9 +262,9 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		holders_getxattr(req, ino, name, size); /* without the tree lock */
 		return;
 	}
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	len = get_value(fs, ino, name, val, sizeof(val));
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (len < 0)
 		fuse_reply_err(req, -len);
 	else if (size == 0)
@@ -301,11 +301,11 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	struct hnode *n;
 	size_t len = 0;
 
-	pthread_rwlock_rdlock(&fs->tree_lock);
+	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
 	if (n)
 		len = list_names(n, buf, sizeof(buf));
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	if (!n)
 		fuse_reply_err(req, ENOENT);
 	else if (size == 0)
@@ -488,14 +488,14 @@ static int set_value(fuse_req_t req, struct hshmfs *fs, fuse_ino_t ino,
 	err = may_change(req, n);
 	if (err)
 		return err;
-	pthread_mutex_lock(&n->lock);
+	node_lock(n);
 	err = n->region ? set_reg(fs, n, d->name, v, len)
 			: set_dir(fs, n, d->name, v, len);
 	if (!err && !n->region)
 		ns_dirty(fs);
 	if (!err)
 		hnode_touch(n, false, false, true);
-	pthread_mutex_unlock(&n->lock);
+	node_unlock(n);
 	return err;
 }
 
@@ -510,9 +510,9 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	}
 	/* write lock: directory defaults are read by every create */
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	err = set_value(req, fs, ino, name, value, size);
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }
 
@@ -523,7 +523,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct hnode *n;
 	int err = 0;
 
-	pthread_rwlock_wrlock(&fs->tree_lock);
+	tree_wrlock(fs);
 	n = hnode_by_ino(fs, ino);
 	d = n ? xattr_find(name, node_on(n)) : NULL;
 	if (!n)
@@ -536,7 +536,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		err = -EPERM;
 	else if (!(err = may_change(req, n))) {
 		/* back to inheriting from the parent */
-		pthread_mutex_lock(&n->lock);
+		node_lock(n);
 		if (!strcmp(d->name, "backend"))
 			n->dir->has_backend = false;
 		else if (!strcmp(d->name, "size"))
@@ -545,9 +545,9 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 			n->dir->dview = -1;
 		else
 			n->dir->gpu = -1;
-		pthread_mutex_unlock(&n->lock);
+		node_unlock(n);
 		ns_dirty(fs);
 	}
-	pthread_rwlock_unlock(&fs->tree_lock);
+	tree_unlock(fs);
 	fuse_reply_err(req, -err);
 }

@@ -19,6 +19,8 @@ static struct hshmfs *fs_new(void)
 	struct hshmfs *fs = calloc(1, sizeof(*fs));
 
 	assert_non_null(fs);
+	pthread_rwlock_init(&fs->tree_lock, NULL);
+	tree_wrlock(fs); /* the test is the one thread that owns the tree */
 	assert_int_equal(hnode_table_init(fs), 0);
 	fs->root = hnode_new_root(fs, 01777, 0, 0);
 	assert_non_null(fs->root);
@@ -31,6 +33,8 @@ static struct hshmfs *fs_new(void)
 static void fs_free(struct hshmfs *fs)
 {
 	hnode_table_fini(fs);
+	tree_unlock(fs);
+	pthread_rwlock_destroy(&fs->tree_lock);
 	free(fs);
 }
 
