@@ -61,6 +61,7 @@ struct opts {
 	unsigned readdir_n;
 	unsigned readdir_regions;
 	unsigned seed;
+	const char *only; /* comma list of groups to run; NULL: all */
 };
 
 /* One place a test runs: a directory and where file data starts. */
@@ -921,7 +922,9 @@ static void usage(FILE *f)
 		"  --readdir-n N          directory entries (10000)\n"
 		"  --readdir-regions N    how many of them are regions, 1 MiB of\n"
 		"                         memory each; the rest are empty dirs (1000)\n"
-		"  --seed N               seed of the pread offsets (42)\n");
+		"  --seed N               seed of the pread offsets (42)\n"
+		"  --only LIST            run only these groups: touch, io, meta,\n"
+		"                         readdir, latency (comma separated)\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -960,6 +963,8 @@ static void parse_args(int argc, char **argv)
 			o.readdir_regions = parse_uint(v);
 		else if (!strcmp(a, "--seed"))
 			o.seed = parse_uint(v);
+		else if (!strcmp(a, "--only"))
+			o.only = v;
 		else
 			die("unknown option %s (see --help)", a);
 	}
@@ -973,6 +978,24 @@ static void parse_args(int argc, char **argv)
 		die("--size must be a positive multiple of 1 MiB");
 	if (o.readdir_regions > o.readdir_n)
 		o.readdir_regions = o.readdir_n;
+}
+
+/* Whether group @g runs (--only). */
+static bool group_on(const char *g)
+{
+	size_t n = strlen(g);
+	const char *p = o.only;
+
+	if (!p)
+		return true;
+	for (;;) {
+		if (!strncmp(p, g, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (!p)
+			return false;
+		p++;
+	}
 }
 
 static void *page_alloc(uint64_t len)
@@ -1006,16 +1029,26 @@ int main(int argc, char **argv)
 	print_machine();
 	print_setup(sd);
 	xattr_probe(&sd[DEVSHM]);
-	fprintf(stderr, "hshmfs_bench: mmap first touch...\n");
-	g_first_touch(sd);
-	fprintf(stderr, "hshmfs_bench: mmap warm, read/write, pread...\n");
-	g_warm(sd, o.pt_mnt ? &pt : NULL);
-	fprintf(stderr, "hshmfs_bench: create+truncate+unlink...\n");
-	g_meta(sd);
-	fprintf(stderr, "hshmfs_bench: readdir...\n");
-	g_readdir(sd);
-	fprintf(stderr, "hshmfs_bench: getxattr, stat...\n");
-	g_latency(sd);
+	if (group_on("touch")) {
+		fprintf(stderr, "hshmfs_bench: mmap first touch...\n");
+		g_first_touch(sd);
+	}
+	if (group_on("io")) {
+		fprintf(stderr, "hshmfs_bench: mmap warm, read/write, pread...\n");
+		g_warm(sd, o.pt_mnt ? &pt : NULL);
+	}
+	if (group_on("meta")) {
+		fprintf(stderr, "hshmfs_bench: create+truncate+unlink...\n");
+		g_meta(sd);
+	}
+	if (group_on("readdir")) {
+		fprintf(stderr, "hshmfs_bench: readdir, ls -l, getfattr -d...\n");
+		g_readdir(sd);
+	}
+	if (group_on("latency")) {
+		fprintf(stderr, "hshmfs_bench: getxattr, stat...\n");
+		g_latency(sd);
+	}
 	print_table();
 	return 0;
 }
