@@ -13,11 +13,8 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-	/* Replies to reads splice from the object's fd (file.c) through the
-	 * splice_send hook (passthrough.c: libfuse offers SPLICE_WRITE to
-	 * custom I/O only with one), for replies of 8 KiB up to what a pipe
-	 * holds (1 MiB less 3 pages where the daemon cannot grow pipes past
-	 * fs.pipe-max-size); requests are still read whole by the read hook. */
+	/* Replies to reads splice from the object's fd (file.c); requests
+	 * are still read whole by the custom I/O hooks (passthrough.c). */
 	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_MOVE);
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
