@@ -37,7 +37,7 @@ ok "dd random data into the data area" dd if="$IT_TMP/rand" of=r bs=64K \
 ok "cmp (read-only open) = object, whole image" cmp r "$o"
 ok "cat out of the mount" sh -c "cat r >'$IT_TMP/cat' && cmp '$IT_TMP/cat' '$o'"
 ok "cp out of the mount" sh -c "cp r '$IT_TMP/cp' && cmp '$IT_TMP/cp' '$o'"
-for bs in 4K 128K 512K 1M; do # a writable open: the daemon's (spliced) replies
+for bs in 4K 128K 512K 1M; do # a writable open: the daemon's replies
 	ok "read(2) bs=$bs through an O_RDWR open = object" \
 		sh -c "dd bs=$bs status=none 3<>r <&3 | cmp - '$o'"
 done
