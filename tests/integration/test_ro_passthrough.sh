@@ -29,17 +29,20 @@ if [ "$(xa r mmap)" = cached ]; then
 fi
 doff=$(xa r data_offset)
 cap=$(xa r data_capacity)
+# the image up to the spare page: the spare page is hshmfs' record, which
+# the daemon may show as zeros (main) while passthrough shows the object's
+n=$(($(stat -c %s r) - 4096))
 
 # --- every read path sees the object's bytes
 head -c "$cap" /dev/urandom >"$IT_TMP/rand"
 ok "dd random data into the data area" dd if="$IT_TMP/rand" of=r bs=64K \
 	seek="$doff" oflag=seek_bytes conv=notrunc status=none
-ok "cmp (read-only open) = object, whole image" cmp r "$o"
-ok "cat out of the mount" sh -c "cat r >'$IT_TMP/cat' && cmp '$IT_TMP/cat' '$o'"
-ok "cp out of the mount" sh -c "cp r '$IT_TMP/cp' && cmp '$IT_TMP/cp' '$o'"
+ok "cmp (read-only open) = object, image to the spare page" cmp -n "$n" r "$o"
+ok "cat out of the mount" sh -c "cat r >'$IT_TMP/cat' && cmp -n $n '$IT_TMP/cat' '$o'"
+ok "cp out of the mount" sh -c "cp r '$IT_TMP/cp' && cmp -n $n '$IT_TMP/cp' '$o'"
 for bs in 4K 128K 512K 1M; do # a writable open: the daemon's replies
 	ok "read(2) bs=$bs through an O_RDWR open = object" \
-		sh -c "dd bs=$bs status=none 3<>r <&3 | cmp - '$o'"
+		sh -c "dd bs=$bs status=none 3<>r <&3 | cmp -n $n - '$o'"
 done
 eq "$(wc -c <r)" "$(stat -c %s r)" "reading to EOF gives st_size bytes"
 eq "$("$ITOOL" pread r "$(stat -c %s r)" 10 | wc -c)" 0 "read at EOF returns 0 bytes"
@@ -55,7 +58,7 @@ eq "$("$ITOOL" open r r)" ok "read-only open"
 ok "chmod 600 r" chmod 600 r
 fails "hsalice cannot read a 0600 region of root's" as hsalice cat r
 ok "chmod 644 r" chmod 644 r
-ok "hsalice reads a 0644 region" sh -c "setpriv --reuid=hsalice --regid=hsalice --init-groups -- cat '$MNT/r' | cmp - '$o'"
+ok "hsalice reads a 0644 region" sh -c "setpriv --reuid=hsalice --regid=hsalice --init-groups -- cat '$MNT/r' | cmp -n $n - '$o'"
 eq "$(as hsalice "$ITOOL" pwrite r "$doff" X)" EACCES "hsalice cannot open it for writing"
 
 # --- a damaged region: no read-only open; an earlier one reads the object
@@ -71,7 +74,7 @@ eq "$("$ITOOL" robehind r "$o" "$doff")" "ok 0" \
 cat "$IT_TMP/save" >"$o"
 stat r >/dev/null
 eq "$(xa r state)" ok "region valid after the object is put back"
-ok "data intact" cmp r "$IT_TMP/save"
+ok "data intact" cmp -n "$n" r "$IT_TMP/save"
 
 cd /
 it_finish
