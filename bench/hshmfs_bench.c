@@ -28,9 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +43,7 @@
 #define CHUNK MIB
 #define SMALL 4096
 #define MAX_REPS 101
-#define MAX_ROWS 32
+#define MAX_ROWS 40
 
 enum { DEVSHM = 0, HSHMFS = 1 };
 enum unit { U_GBPS, U_USEC, U_OPS };
@@ -59,6 +61,7 @@ struct opts {
 	unsigned readdir_n;
 	unsigned readdir_regions;
 	unsigned seed;
+	const char *only; /* comma list of groups to run; NULL: all */
 };
 
 /* One place a test runs: a directory and where file data starts. */
@@ -71,6 +74,7 @@ struct side {
 struct wfile {
 	char path[4096];
 	int fd;
+	int rfd; /* a second, read-only open: what cat, cp and readers use */
 	off_t data_off;
 	char *map; /* the data area, size bytes */
 };
@@ -207,6 +211,9 @@ static void wfile_open(struct wfile *w, const struct side *s, const char *name)
 		die("create %s: %s", w->path, strerror(errno));
 	w->data_off = size_for_data(s, w->path, w->fd, o.size);
 	w->map = NULL;
+	w->rfd = open(w->path, O_RDONLY);
+	if (w->rfd < 0)
+		die("open %s read-only: %s", w->path, strerror(errno));
 }
 
 static void wfile_map(struct wfile *w)
@@ -223,6 +230,7 @@ static void wfile_close(struct wfile *w)
 {
 	if (w->map)
 		munmap(w->map, o.size);
+	close(w->rfd);
 	close(w->fd);
 	if (unlink(w->path))
 		die("unlink %s: %s", w->path, strerror(errno));
@@ -269,19 +277,25 @@ static void t_mmap_warm(struct wfile *w, int side, struct row *wr,
 	row_put(rd, side, t2 - t1);
 }
 
-static void t_rw(struct wfile *w, int side, struct row *rd, struct row *wr)
+/* 1 MiB read() calls over the data area on @fd (@rd), then, if @wr, 1 MiB
+ * write() calls on the read-write open (@wr). */
+static void t_rw(struct wfile *w, int fd, int side, struct row *rd,
+		 struct row *wr)
 {
 	double t0, t1, t2;
 	uint64_t done;
 
-	if (lseek(w->fd, w->data_off, SEEK_SET) < 0)
+	if (lseek(fd, w->data_off, SEEK_SET) < 0)
 		die("lseek %s: %s", w->path, strerror(errno));
 	t0 = now();
 	for (done = 0; done < o.size; done += CHUNK)
-		if (read(w->fd, chunk, CHUNK) != (ssize_t)CHUNK)
+		if (read(fd, chunk, CHUNK) != (ssize_t)CHUNK)
 			die("read %s at %" PRIu64 ": %s", w->path, done,
 			    strerror(errno));
 	t1 = now();
+	row_put(rd, side, t1 - t0);
+	if (!wr)
+		return;
 	if (lseek(w->fd, w->data_off, SEEK_SET) < 0)
 		die("lseek %s: %s", w->path, strerror(errno));
 	for (done = 0; done < o.size; done += CHUNK)
@@ -289,8 +303,51 @@ static void t_rw(struct wfile *w, int side, struct row *rd, struct row *wr)
 			die("write %s at %" PRIu64 ": %s", w->path, done,
 			    strerror(errno));
 	t2 = now();
-	row_put(rd, side, t1 - t0);
 	row_put(wr, side, t2 - t1);
+}
+
+/* Run @argv with stdout to @out (truncated) and wait; seconds it took. */
+static double t_spawn(char *const argv[], const char *out)
+{
+	posix_spawn_file_actions_t fa;
+	extern char **environ;
+	double t0;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT |
+					 O_TRUNC, 0644);
+	t0 = now();
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ))
+		die("spawn %s: %s", argv[0], strerror(errno));
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		die("%s %s failed (status %d)", argv[0], argv[1], st);
+	t0 = now() - t0;
+	posix_spawn_file_actions_destroy(&fa);
+	return t0;
+}
+
+/*
+ * `cat FILE > tmpfs file` and `cp FILE tmpfs file`: the legacy readers.
+ * Between two tmpfs files both use copy_file_range (one in-kernel copy);
+ * from a FUSE file the kernel refuses it (EXDEV, another filesystem) and
+ * they fall back to read+write.  `cat FILE > /dev/null` is read() on both.
+ */
+static void t_tools(struct wfile *w, int side, struct row *cat,
+		    struct row *catn, struct row *cp)
+{
+	char out[4096];
+	char *cat_argv[] = { "cat", w->path, NULL };
+	char *cp_argv[] = { "cp", w->path, out, NULL };
+
+	snprintf(out, sizeof(out), "%s/tool.out", o.shm_dir);
+	row_put(cat, side, t_spawn(cat_argv, out));
+	unlink(out);
+	row_put(catn, side, t_spawn(cat_argv, "/dev/null"));
+	row_put(cp, side, t_spawn(cp_argv, "/dev/null"));
+	unlink(out);
 }
 
 static uint64_t *pread_offs; /* in 4 KiB pages of the data area */
@@ -317,7 +374,7 @@ static void t_pread(struct wfile *w, int side, struct row *r)
 	for (unsigned i = 0; i < o.pread_n; i++) {
 		off_t off = w->data_off + (off_t)(pread_offs[i] * SMALL);
 
-		if (pread(w->fd, chunk, SMALL, off) != SMALL)
+		if (pread(w->rfd, chunk, SMALL, off) != SMALL)
 			die("pread %s at %jd: %s", w->path, (intmax_t)off,
 			    strerror(errno));
 	}
@@ -429,17 +486,25 @@ static void g_first_touch(const struct side sd[2])
 static void g_warm(const struct side sd[2], const struct side *pt)
 {
 	struct wfile w[2];
-	struct row *mw, *mr, *rd, *wr, *pr;
+	struct row *mw, *mr, *rd, *rdw, *wr, *pr, *cat, *catn, *cp;
 
 	mw = row_add("mmap memcpy write, warm", U_GBPS, (double)o.size, 0.95,
 		     NULL);
 	mr = row_add("mmap memcpy read, warm", U_GBPS, (double)o.size, 0.95,
 		     NULL);
-	rd = row_add("read() 1 MiB, io=daemon", U_GBPS, (double)o.size, 0.65,
-		     NULL);
+	rd = row_add("read() 1 MiB, io=daemon", U_GBPS, (double)o.size, 0.95,
+		     "O_RDONLY open");
+	rdw = row_add(" same, on an O_RDWR open", U_GBPS, (double)o.size, 0,
+		      NULL);
 	wr = row_add("write() 1 MiB, io=daemon", U_GBPS, (double)o.size, 0.65,
 		     NULL);
-	pr = row_add("pread 4 KiB random, io=daemon", U_USEC, o.pread_n, 0,
+	pr = row_add("pread 4 KiB random, io=daemon", U_USEC, o.pread_n, 0.85,
+		     "O_RDONLY open");
+	cat = row_add("cat FILE > tmpfs, io=daemon", U_GBPS, (double)o.size,
+		      0.90, NULL);
+	catn = row_add("cat FILE > /dev/null, io=daemon", U_GBPS,
+		       (double)o.size, 0.90, NULL);
+	cp = row_add("cp FILE tmpfs, io=daemon", U_GBPS, (double)o.size, 0.90,
 		     NULL);
 	for (int i = 0; i < 2; i++) {
 		wfile_open(&w[i], &sd[i], "warm");
@@ -451,8 +516,10 @@ static void g_warm(const struct side sd[2], const struct side *pt)
 			int i = side_at(rep, k);
 
 			t_mmap_warm(&w[i], i, mw, mr);
-			t_rw(&w[i], i, rd, wr);
+			t_rw(&w[i], w[i].rfd, i, rd, NULL);
+			t_rw(&w[i], w[i].fd, i, rdw, wr);
 			t_pread(&w[i], i, pr);
+			t_tools(&w[i], i, cat, catn, cp);
 		}
 	wfile_close(&w[HSHMFS]);
 	if (pt) { /* the same on the passthrough mount, /dev/shm measured again */
@@ -471,7 +538,7 @@ static void g_warm(const struct side sd[2], const struct side *pt)
 			for (int k = 0; k < 2; k++) {
 				int i = side_at(rep, k);
 
-				t_rw(&w[i], i, prd, pwr);
+				t_rw(&w[i], w[i].fd, i, prd, pwr);
 				t_pread(&w[i], i, ppr);
 			}
 		wfile_close(&w[HSHMFS]);
@@ -533,6 +600,9 @@ static void readdir_fill(const struct side *s, bool make)
 			fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
 			if (fd < 0)
 				die("create %s: %s", p, strerror(errno));
+			/* something for getfattr -d to dump on tmpfs too */
+			if (!s->hshmfs && !xattr_fallback)
+				fsetxattr(fd, "user.bench", "1048576", 7, 0);
 			close(fd);
 		} else if (!make) {
 			rmdir(p);
@@ -542,28 +612,105 @@ static void readdir_fill(const struct side *s, bool make)
 	}
 }
 
+/* argv of `getfattr -d` on the regions of the readdir directory of @s. */
+static char **getfattr_argv(const struct side *s)
+{
+	char **argv = calloc(o.readdir_regions + 4, sizeof(*argv));
+	char p[4096];
+
+	if (!argv)
+		die("out of memory");
+	argv[0] = "getfattr";
+	argv[1] = "-d";
+	argv[2] = "--absolute-names";
+	for (unsigned i = 0; i < o.readdir_regions; i++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "readdir/e%05u", i);
+		path_of(p, sizeof(p), s, name);
+		argv[3 + i] = strdup(p);
+		if (!argv[3 + i])
+			die("out of memory");
+	}
+	return argv;
+}
+
+static void argv_free(char **argv)
+{
+	for (unsigned i = 0; i < o.readdir_regions; i++)
+		free(argv[3 + i]);
+	free(argv);
+}
+
+/* `ls -l` of the directory and `getfattr -d` of its regions. */
+static void t_listing(const struct side *s, char **gf, struct row *ls,
+		      struct row *xd)
+{
+	char p[4096];
+	char *ls_argv[] = { "ls", "-l", p, NULL };
+
+	path_of(p, sizeof(p), s, "readdir");
+	row_put(ls, s->hshmfs, t_spawn(ls_argv, "/dev/null"));
+	if (o.readdir_regions)
+		row_put(xd, s->hshmfs, t_spawn(gf, "/dev/null"));
+}
+
 static void g_readdir(const struct side sd[2])
 {
 	char p[4096], name[96];
-	struct row *r;
+	struct row *r, *ls, *xd;
+	char **gf[2];
 
 	snprintf(name, sizeof(name), "readdir %u entries", o.readdir_n);
 	r = row_add(name, U_USEC, 1, 0.25, NULL);
+	snprintf(name, sizeof(name), "ls -l of %u entries", o.readdir_n);
+	ls = row_add(name, U_USEC, 1, 0.25, NULL);
+	snprintf(name, sizeof(name), "getfattr -d of %u regions",
+		 o.readdir_regions);
+	xd = row_add(name, U_USEC, 1, 0.25, NULL);
 	for (int i = 0; i < 2; i++) {
 		path_of(p, sizeof(p), &sd[i], "readdir");
 		if (mkdir(p, 0755))
 			die("mkdir %s: %s", p, strerror(errno));
 		readdir_fill(&sd[i], true);
 	}
+	for (int i = 0; i < 2; i++)
+		gf[i] = getfattr_argv(&sd[i]);
 	for (int rep = 0; rep < o.reps; rep++)
-		for (int k = 0; k < 2; k++)
-			t_readdir(&sd[side_at(rep, k)], r);
+		for (int k = 0; k < 2; k++) {
+			int i = side_at(rep, k);
+
+			t_readdir(&sd[i], r);
+			t_listing(&sd[i], gf[i], ls, xd);
+		}
 	for (int i = 0; i < 2; i++) {
+		argv_free(gf[i]);
 		readdir_fill(&sd[i], false);
 		path_of(p, sizeof(p), &sd[i], "readdir");
 		if (rmdir(p))
 			die("rmdir %s: %s", p, strerror(errno));
 	}
+}
+
+/* Whether tmpfs here takes user xattrs (6.6+); if not, the getxattr row
+ * times stat() on /dev/shm instead. */
+static void xattr_probe(const struct side *s)
+{
+	char p[4096];
+	int fd;
+
+	path_of(p, sizeof(p), s, "xattr.probe");
+	fd = open(p, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		die("create %s: %s", p, strerror(errno));
+	if (fsetxattr(fd, "user.bench", "1", 1, 0)) {
+		fprintf(stderr, "hshmfs_bench: tmpfs refuses user xattrs (%s): "
+			"the getxattr row compares against stat() on "
+			"/dev/shm\n", strerror(errno));
+		xattr_fallback = true;
+	}
+	close(fd);
+	unlink(p);
 }
 
 static void g_latency(const struct side sd[2])
@@ -580,12 +727,9 @@ static void g_latency(const struct side sd[2])
 			die("create %s: %s", p[i], strerror(errno));
 		close(fd);
 	}
-	if (setxattr(p[DEVSHM], "user.bench", "1048576", 7, 0)) {
-		fprintf(stderr, "hshmfs_bench: tmpfs refuses user xattrs (%s): "
-			"the getxattr row compares against stat() on "
-			"/dev/shm\n", strerror(errno));
-		xattr_fallback = true;
-	}
+	if (!xattr_fallback &&
+	    setxattr(p[DEVSHM], "user.bench", "1048576", 7, 0))
+		die("setxattr %s: %s", p[DEVSHM], strerror(errno));
 	xr = row_add(xattr_fallback ? "getxattr (vs stat on /dev/shm)" :
 		     "getxattr", U_USEC, o.lat_n, 0.25, NULL);
 	sr = row_add("stat", U_USEC, o.lat_n, 0.25, NULL);
@@ -786,7 +930,9 @@ static void usage(FILE *f)
 		"  --readdir-n N          directory entries (10000)\n"
 		"  --readdir-regions N    how many of them are regions, 1 MiB of\n"
 		"                         memory each; the rest are empty dirs (1000)\n"
-		"  --seed N               seed of the pread offsets (42)\n");
+		"  --seed N               seed of the pread offsets (42)\n"
+		"  --only LIST            run only these groups: touch, io, meta,\n"
+		"                         readdir, latency (comma separated)\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -825,6 +971,8 @@ static void parse_args(int argc, char **argv)
 			o.readdir_regions = parse_uint(v);
 		else if (!strcmp(a, "--seed"))
 			o.seed = parse_uint(v);
+		else if (!strcmp(a, "--only"))
+			o.only = v;
 		else
 			die("unknown option %s (see --help)", a);
 	}
@@ -838,6 +986,24 @@ static void parse_args(int argc, char **argv)
 		die("--size must be a positive multiple of 1 MiB");
 	if (o.readdir_regions > o.readdir_n)
 		o.readdir_regions = o.readdir_n;
+}
+
+/* Whether group @g runs (--only). */
+static bool group_on(const char *g)
+{
+	size_t n = strlen(g);
+	const char *p = o.only;
+
+	if (!p)
+		return true;
+	for (;;) {
+		if (!strncmp(p, g, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (!p)
+			return false;
+		p++;
+	}
 }
 
 static void *page_alloc(uint64_t len)
@@ -870,16 +1036,27 @@ int main(int argc, char **argv)
 
 	print_machine();
 	print_setup(sd);
-	fprintf(stderr, "hshmfs_bench: mmap first touch...\n");
-	g_first_touch(sd);
-	fprintf(stderr, "hshmfs_bench: mmap warm, read/write, pread...\n");
-	g_warm(sd, o.pt_mnt ? &pt : NULL);
-	fprintf(stderr, "hshmfs_bench: create+truncate+unlink...\n");
-	g_meta(sd);
-	fprintf(stderr, "hshmfs_bench: readdir...\n");
-	g_readdir(sd);
-	fprintf(stderr, "hshmfs_bench: getxattr, stat...\n");
-	g_latency(sd);
+	xattr_probe(&sd[DEVSHM]);
+	if (group_on("touch")) {
+		fprintf(stderr, "hshmfs_bench: mmap first touch...\n");
+		g_first_touch(sd);
+	}
+	if (group_on("io")) {
+		fprintf(stderr, "hshmfs_bench: mmap warm, read/write, pread...\n");
+		g_warm(sd, o.pt_mnt ? &pt : NULL);
+	}
+	if (group_on("meta")) {
+		fprintf(stderr, "hshmfs_bench: create+truncate+unlink...\n");
+		g_meta(sd);
+	}
+	if (group_on("readdir")) {
+		fprintf(stderr, "hshmfs_bench: readdir, ls -l, getfattr -d...\n");
+		g_readdir(sd);
+	}
+	if (group_on("latency")) {
+		fprintf(stderr, "hshmfs_bench: getxattr, stat...\n");
+		g_latency(sd);
+	}
 	print_table();
 	return 0;
 }

@@ -11,7 +11,10 @@
 # wait for another CPU to wake up; see docs/performance.md).
 #
 # Environment: BUILD_DIR (build/bench), SHM_ROOT (/dev/shm), KEEP_LOGS=1 to
-# keep the daemon logs.  Everything is unmounted and removed on exit.
+# keep the daemon logs; BIN_DIR=DIR runs the hshmfs and hshmfs_bench
+# already in DIR and builds nothing (to measure an older build in the same
+# time window: copy its two binaries aside first).  Everything is
+# unmounted and removed on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,12 +27,18 @@ if [ "${1:-}" = --cpu ]; then
 	shift 2
 fi
 
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$here" -Dbuildtype=release -Dtests=false >&2
+if [ -n "${BIN_DIR:-}" ]; then
+	daemon=$BIN_DIR/hshmfs
+	bench=$BIN_DIR/hshmfs_bench
+else
+	if [ ! -f "$build/build.ninja" ]; then
+		meson setup "$build" "$here" -Dbuildtype=release \
+			-Dtests=false >&2
+	fi
+	ninja -C "$build" src/fs/hshmfs bench/hshmfs_bench >&2
+	daemon=$build/src/fs/hshmfs
+	bench=$build/bench/hshmfs_bench
 fi
-ninja -C "$build" src/fs/hshmfs bench/hshmfs_bench >&2
-daemon=$build/src/fs/hshmfs
-bench=$build/bench/hshmfs_bench
 
 work=$(mktemp -d /tmp/hshmfs-bench.XXXXXX)
 shm=$(mktemp -d "$shm_root/hshmfs-bench.XXXXXX")

@@ -19,6 +19,7 @@
  * the fuse_reply_* call, so the slot is never ambiguous.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,21 @@ static int backing_get(struct hshmfs *fs, struct hregion *r)
 	return 0;
 }
 
+/*
+ * io=daemon checks writes (header pages, record page), never reads: an open
+ * that cannot write gets full passthrough, so read/pread/splice/sendfile go
+ * from the kernel straight to the object's pages, the ones writers (through
+ * the mount or on the object) change, with no page cache of the FUSE inode
+ * in between.  Opens that can write keep direct_io: their read(2) and
+ * write(2) reach the daemon, their mmap still maps the object.  The kernel
+ * takes FOPEN_DIRECT_IO per open file, so both kinds can share an inode
+ * (and its backing id).
+ */
+static bool pt_can_write(const struct fuse_file_info *fi)
+{
+	return (fi->flags & O_ACCMODE) != O_RDONLY;
+}
+
 int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 		   struct fuse_file_info *fi)
 {
@@ -317,7 +333,7 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 	err = backing_get(fs, r);
 	if (err)
 		return err;
-	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON;
+	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON && pt_can_write(fi);
 	pt_pending.set = true;
 	pt_pending.open_flags = PT_FOPEN_PASSTHROUGH |
 				PT_FOPEN_PARALLEL_DIRECT_WRITES;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -649,6 +650,108 @@ static int cmd_growloop(char **a)
 	return 0;
 }
 
+/* fill_round: 4096 bytes that name round @i and writer @who. */
+static void fill_round(char *b, uint64_t i, char who)
+{
+	for (size_t k = 0; k < 4096; k++)
+		b[k] = (char)(who + (int)((i + k) % 23));
+}
+
+static bool read_is(int fd, const char *want, off_t off, bool splice_it)
+{
+	char got[4096];
+	ssize_t n;
+
+	if (!splice_it) {
+		n = pread(fd, got, sizeof(got), off);
+	} else { /* sendfile into a pipe: the splice path of the read side */
+		int p[2];
+		off_t o = off;
+
+		if (pipe(p))
+			DIE("pipe: %s", strerror(errno));
+		n = sendfile(p[1], fd, &o, sizeof(got));
+		if (n == (ssize_t)sizeof(got))
+			n = read(p[0], got, sizeof(got));
+		close(p[0]);
+		close(p[1]);
+	}
+	return n == (ssize_t)sizeof(got) && !memcmp(got, want, sizeof(got));
+}
+
+/*
+ * rocoherent PATH OBJ OFF ROUNDS: a read-only open of PATH must see, at
+ * once, every write made through a writable open of PATH (the daemon's
+ * pwrite) and every write made on the region's object OBJ directly, by
+ * pread and by sendfile; it must not write; and the writable open keeps
+ * the daemon's checks (EPERM in the header pages) while it is open.
+ * Prints "ok N rounds" or what failed.
+ */
+static int cmd_rocoherent(char **a)
+{
+	int r = open(a[0], O_RDONLY), w = open(a[0], O_RDWR);
+	int o = open(a[1], O_RDWR);
+	off_t off = (off_t)num(a[2]);
+	uint64_t rounds = num(a[3]);
+	char b[4096];
+
+	if (r < 0 || w < 0 || o < 0)
+		DIE("rocoherent: open: %s", strerror(errno));
+	for (uint64_t i = 0; i < rounds; i++) {
+		fill_round(b, i, 'a');
+		if (pwrite(w, b, sizeof(b), off) != (ssize_t)sizeof(b))
+			DIE("rocoherent: write through the mount: %s", strerror(errno));
+		if (!read_is(r, b, off, i & 1)) {
+			printf("FAIL: round %" PRIu64 ": a write through the mount "
+			       "not seen by the read-only open\n", i);
+			return 0;
+		}
+		fill_round(b, i, 'A');
+		if (pwrite(o, b, sizeof(b), off + 4096) != (ssize_t)sizeof(b))
+			DIE("rocoherent: write on the object: %s", strerror(errno));
+		if (!read_is(r, b, off + 4096, !(i & 1))) {
+			printf("FAIL: round %" PRIu64 ": a write on the object not "
+			       "seen by the read-only open\n", i);
+			return 0;
+		}
+	}
+	if (pwrite(r, "x", 1, off) != -1 || errno != EBADF) {
+		printf("FAIL: the read-only open could write\n");
+		return 0;
+	}
+	if (pwrite(w, "x", 1, 0) != -1 || errno != EPERM) {
+		printf("FAIL: header write beside a read-only open: %s\n",
+		       strerrorname_np(errno));
+		return 0;
+	}
+	close(r);
+	close(w);
+	close(o);
+	printf("ok %" PRIu64 " rounds\n", rounds);
+	return 0;
+}
+
+/* robehind PATH OBJ OFF: open PATH read-only, truncate its object OBJ to 0
+ * behind hshmfs, then pread 1 byte at OFF on that fd: "ok N" (bytes read)
+ * or the errno name. */
+static int cmd_robehind(char **a)
+{
+	int fd = open(a[0], O_RDONLY);
+	char c;
+	ssize_t n;
+
+	if (fd < 0 || truncate(a[1], 0))
+		DIE("robehind: open %s / truncate %s: %s", a[0], a[1],
+		    strerror(errno));
+	n = pread(fd, &c, 1, (off_t)num(a[2]));
+	if (n < 0)
+		report(-1);
+	else
+		printf("ok %zd\n", n);
+	close(fd);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int nargs, maxargs;
@@ -677,6 +780,8 @@ static const struct {
 	{ "loop", 3, 3, cmd_loop, NULL },
 	{ "renloop", 3, 3, cmd_renloop, NULL },
 	{ "growloop", 2, 2, cmd_growloop, NULL },
+	{ "rocoherent", 4, 4, cmd_rocoherent, NULL },
+	{ "robehind", 3, 3, cmd_robehind, NULL },
 };
 
 int main(int argc, char **argv)
