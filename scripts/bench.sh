@@ -11,7 +11,8 @@
 # wait for another CPU to wake up; see docs/performance.md).
 #
 # Environment: BUILD_DIR (build/bench), SHM_ROOT (/dev/shm), KEEP_LOGS=1 to
-# keep the daemon logs; BIN_DIR=DIR runs the hshmfs and hshmfs_bench
+# keep the daemon logs; DAEMON_IO=readthrough mounts the first instance with
+# io=readthrough instead of the default io=daemon; BIN_DIR=DIR runs the hshmfs and hshmfs_bench
 # already in DIR and builds nothing (to measure an older build in the same
 # time window: copy its two binaries aside first).  Everything is
 # unmounted and removed on exit.
@@ -84,7 +85,7 @@ mount_one() {
 	return 1
 }
 
-mount_one d daemon
+mount_one d "${DAEMON_IO:-daemon}" # DAEMON_IO=readthrough: O_RDONLY by the kernel
 mount_one p passthrough
 mkdir -p "$shm/plain"
 

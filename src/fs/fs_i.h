@@ -17,7 +17,11 @@
 
 /* ---- configuration (opts.c) -------------------------------------------- */
 
-enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_PASSTHROUGH };
+/* daemon: reads and writes through the daemon; readthrough: opens that
+ * cannot write go to the object by the kernel (passthrough.c); passthrough:
+ * all of them */
+enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_READTHROUGH,
+		 HSHMFS_IO_PASSTHROUGH };
 enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
 enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTREAM_OFF };
 /* AUTO: syslog in the background, stderr with -f or -d */

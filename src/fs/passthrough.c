@@ -299,8 +299,11 @@ static int backing_get(struct hshmfs *fs, struct hregion *r)
 }
 
 /*
- * io=daemon checks writes (header pages, record page), never reads: an open
- * that cannot write gets full passthrough, so read/pread/splice/sendfile go
+ * io=daemon sends every read and write of a host region to the daemon,
+ * which checks writes (header pages, record page) and shows the record
+ * page as zeros, so that copies of one region compare equal (import.c).
+ * io=readthrough checks writes only: an open that cannot write gets full
+ * passthrough, so read/pread/splice/sendfile go
  * from the kernel straight to the object's pages, the ones writers (through
  * the mount or on the object) change, with no page cache of the FUSE inode
  * in between.  Opens that can write keep direct_io: their read(2) and
@@ -333,7 +336,8 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 	err = backing_get(fs, r);
 	if (err)
 		return err;
-	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON && pt_can_write(fi);
+	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON ||
+			(fs->cfg.io == HSHMFS_IO_READTHROUGH && pt_can_write(fi));
 	pt_pending.set = true;
 	pt_pending.open_flags = PT_FOPEN_PASSTHROUGH |
 				PT_FOPEN_PARALLEL_DIRECT_WRITES;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Read-only opens on the default mount (io=daemon) get full kernel
-# passthrough: their reads go straight to the object.  They must see every
+# With io=readthrough, read-only opens get full kernel passthrough: their
+# reads go straight to the object.  They must see every
 # write at once (through the mount and on the object), keep the open's
 # permission checks, never write, leave the daemon's checks on writable
 # opens of the same region in place, and read the object as it is now.
@@ -15,7 +15,7 @@ it_allow \
 	"hshmfs: region $R validates again" \
 	"hshmfs: posix_shm_mmap: $R: .* \(unknown layout\)" \
 	"hshmfs: open of 'r' refused: damaged: object changed behind hshmfs \(.*\)"
-it_mount
+it_mount io=readthrough
 cd "$MNT" || exit 1
 
 ok "touch r" touch r
