@@ -504,6 +504,9 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 void fs_statfs(fuse_req_t req, fuse_ino_t ino);
 /* xattr.c */
 void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+/** Reply to a getxattr with @len bytes of @val (or -errno in @len), as
+ * the caller's buffer @size asks: the length (0), ERANGE, or the value. */
+void xattr_reply(fuse_req_t req, const char *val, int len, size_t size);
 void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags);
 void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);

@@ -793,14 +793,7 @@ void holders_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 				   HOLD_VAL_MAX);
 	if (val && q.objfd >= 0)
 		close(q.objfd);
-	if (len < 0)
-		fuse_reply_err(req, -len);
-	else if (size == 0)
-		fuse_reply_xattr(req, (size_t)len);
-	else if ((size_t)len > size)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, val, (size_t)len);
+	xattr_reply(req, val, (int)len, size);
 	free(val);
 }
 

@@ -265,6 +265,11 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	tree_rdlock(fs);
 	len = get_value(fs, ino, name, val, sizeof(val));
 	tree_unlock(fs);
+	xattr_reply(req, val, len, size);
+}
+
+void xattr_reply(fuse_req_t req, const char *val, int len, size_t size)
+{
 	if (len < 0)
 		fuse_reply_err(req, -len);
 	else if (size == 0)
