@@ -12,7 +12,7 @@ set -eu
 PKGS="build-essential gcc meson ninja-build pkg-config
 libfuse3-dev fuse3 libcmocka-dev attr util-linux
 clang libclang-rt-14-dev valgrind xxd bsdextrautils
-rsync python3-numpy"
+rsync python3-numpy bc"
 
 check=0
 case "${1-}" in
