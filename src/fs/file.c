@@ -273,12 +273,56 @@ static void hide_private(struct hregion *r, char *buf, size_t got,
 		zero_range(buf, got, off, end - 4096, end);
 }
 
+/*
+ * A read that touches none of the pages a read must not show (above) is
+ * answered from the object's fd itself: libfuse splices it into the reply
+ * (passthrough.c), one copy and no mapping.  The object's real size is
+ * checked first, so that a region shrunk behind hshmfs gives -EIO rather
+ * than a short reply; a shrink racing that check gives a short one.
+ */
+static bool read_spliceable(struct hregion *r, size_t size, uint64_t off)
+{
+	uint64_t end = hshm_image_size(&r->be);
+
+	/* libfuse grows its pipe to fs.pipe-max-size (1 MiB) at most, and
+	 * the reply's header needs room too: a larger reply would fall back
+	 * to a fresh buffer of libfuse's own, slower than ours */
+	if (hshm_backend_fd(&r->be) < 0 || off >= end ||
+	    size > HSHMFS_SPLICE_MAX)
+		return false;
+	return !hshm_spare_has(&r->be) || off + size <= end - 4096;
+}
+
+static int read_splice(fuse_req_t req, struct hregion *r, size_t size,
+		       uint64_t off)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+	struct stat st;
+
+	if (fstat(hshm_backend_fd(&r->be), &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size < hshm_image_size(&r->be))
+		return -EIO; /* shrunk behind our back: the caller says so */
+	bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	bv.buf[0].fd = hshm_backend_fd(&r->be);
+	bv.buf[0].pos = (off_t)off;
+	fuse_reply_data(req, &bv, 0);
+	return 0;
+}
+
 int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
 		    size_t size, uint64_t off)
 {
 	bool own = size > HSHMFS_READ_BUF;
-	char *buf = own ? malloc(size) : read_buf(fs);
+	char *buf;
 	ssize_t got;
+
+	if (off < hshm_image_size(&r->be) &&
+	    size > hshm_image_size(&r->be) - off)
+		size = (size_t)(hshm_image_size(&r->be) - off);
+	if (read_spliceable(r, size, off))
+		return read_splice(req, r, size, off);
+	buf = own ? malloc(size) : read_buf(fs);
 
 	if (!buf)
 		return -ENOMEM;

@@ -488,6 +488,9 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi);
 /** Bytes of a worker's read buffer (a read of more gets its own). */
 #define HSHMFS_READ_BUF (1u << 20)
+/** Largest read reply spliced from the object (a 1 MiB pipe less room for
+ * the header); larger ones are copied through the read buffer. */
+#define HSHMFS_SPLICE_MAX ((1u << 20) - 3 * 4096)
 /** The per-thread read buffers (a session key): 0 or -errno (-EAGAIN,
  * -ENOMEM from pthread_key_create). */
 int file_bufs_init(struct hshmfs *fs);

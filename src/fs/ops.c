@@ -13,10 +13,15 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
-	/* no splice: requests are read whole by the custom I/O hooks
-	 * (passthrough.c), and read replies come from a buffer (file.c) */
-	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
-			FUSE_CAP_SPLICE_MOVE);
+	/* Read replies splice from the object's fd (file.c) through the
+	 * custom I/O's splice_send hook (passthrough.c: libfuse offers
+	 * SPLICE_WRITE to custom I/O only with one); requests are still read
+	 * whole by the read hook. */
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_MOVE);
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	else
+		conn->want &= ~FUSE_CAP_SPLICE_WRITE;
 	if (conn->max_write < (1u << 20))
 		conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;

@@ -229,11 +229,27 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	return n;
 }
 
+/*
+ * libfuse offers FUSE_CAP_SPLICE_WRITE to custom I/O only when it has a
+ * splice_send hook.  With it a read reply goes object -> pipe (page
+ * references) -> /dev/fuse: one copy, as when the daemon replied from a
+ * mapping, with no mapping.  Only open and INIT replies need patching
+ * (pt_writev), and those are never spliced.
+ */
+static ssize_t pt_splice_send(int fdin, off_t *offin, int fdout,
+			      off_t *offout, size_t len, unsigned int flags,
+			      void *userdata)
+{
+	(void)userdata;
+	return splice(fdin, offin, fdout, offout, len, flags);
+}
+
 int hshmfs_pt_setup(struct hshmfs *fs)
 {
 	static const struct fuse_custom_io io = {
 		.read = pt_read,
 		.writev = pt_writev,
+		.splice_send = pt_splice_send,
 	};
 	struct hshmfs_pt *pt = calloc(1, sizeof(*pt));
 	int err;
