@@ -309,10 +309,12 @@ void region_save_meta(struct hshmfs *fs, struct hnode *n)
 	struct hregion *r = n->region;
 
 	assert(tree_held(false) && node_held(n));
-	if (!r || n->foreign)
-		return; /* never write into someone else's object */
+	if (!r)
+		return;
 	pthread_rwlock_wrlock(&r->map_lock);
-	if (!region_follow(r))
+	/* a view entry follows its object too, but its record is never
+	 * written: the object is someone else's */
+	if (!region_follow(r) && !n->foreign)
 		record_store(fs, n);
 	pthread_rwlock_unlock(&r->map_lock);
 }
