@@ -64,6 +64,11 @@ eq "$(xa "$V" layout)" v1 "view: layout"
 eq "$(xa "$V" owned)" 0 "view: not owned"
 eq "$(stat -c %s "$V")" 2101248 "view: size"
 eq "$(dd if="$V" bs=1 skip=8192 count=10 status=none)" hellohello "view: data"
+# the upstream process grows its region (object first, then the header,
+# as HSHM does): the view follows it
+eq "$("$ITOOL" grow "$(readlink "$LR/chimaera_root/up1")" 4198400)" ok \
+	"the upstream process grows its region"
+eq "$(xa "$V" backend_size)" 4194304 "view: follows the growth"
 if printf Q 2>/dev/null >>"$V"; then it_fail "view is read-only by default"; else it_pass "read-only view"; fi
 fails "no create in the view" touch "$MNT/.hshm/root/new"
 ok "rm in the view" rm "$V"
