@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
 done
 
 # --- bookkeeping ---------------------------------------------------------
-names=() results=() secs=()
+names=() results=() secs=() failures=()
 npass=0 nfail=0
 T0=$SECONDS
 
@@ -112,7 +112,7 @@ for t in json.load(sys.stdin):
 }
 
 # has_suite DIR SUITE
-has_suite() { suites "$1" | grep -qx "$2"; }
+has_suite() { suites "$1" | grep -x "$2" >/dev/null; }
 
 # run_suite NAME DIR SUITE [MESON_TEST_ARGS...]: one counted suite run;
 # SKIP when the build defines no such suite (not written yet).
@@ -124,9 +124,30 @@ run_suite() {
 		echo "     (no tests in suite '$suite' yet)"
 		return 0
 	fi
-	check "$name" meson test -C "$dir" --print-errorlogs --suite "$suite" "$@"
+	check "$name" meson test -C "$dir" --print-errorlogs --suite "$suite" "$@" ||
+		failed_tests "$name" "$dir"
 	[ "$suite" != integration ] || check "$name: none skipped (CI)" \
 		no_skips "$dir" integration
+}
+
+# failed_tests NAME DIR: keep, for the summary, which tests of the last
+# meson test in DIR failed and the last lines each printed (a CI log is
+# often cut in the middle; its end is what a reader sees).
+failed_tests() {
+	local more
+	more=$(python3 - "$2/meson-logs/testlog.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t["result"] in ("OK", "SKIP", "EXPECTEDFAIL"):
+        continue
+    print("  %s %s (%.0fs)" % (t["result"], t["name"], t.get("duration", 0)))
+    out = (t.get("stdout") or "").splitlines()
+    for l in out[-15:]:
+        print("    | " + l[:200])
+PY
+)
+	failures+=("$1:" "$more")
 }
 
 # no_skips DIR SUITE: under CI=true, fail when the last meson test in DIR
@@ -176,7 +197,8 @@ stage_gcc() {
 	check "gcc: build" build "$d" gcc --buildtype=debugoptimized -Dfs=enabled \
 		-Dwerror=true -Dtests=true -Dbench=true -Dfuzz=false || return
 	check "gcc: features" expect_features "$d"
-	check "gcc: meson test (all suites)" meson test -C "$d" --print-errorlogs
+	check "gcc: meson test (all suites)" meson test -C "$d" --print-errorlogs ||
+		failed_tests "gcc: meson test (all suites)" "$d"
 	check "gcc: no integration test skipped (CI)" no_skips "$d" integration
 }
 
@@ -299,5 +321,10 @@ banner "summary ($((SECONDS - T0))s in all)"
 for i in "${!names[@]}"; do
 	printf '  %-4s %5ss  %s\n' "${results[$i]}" "${secs[$i]}" "${names[$i]}"
 done
+if [ ${#failures[@]} -gt 0 ]; then
+	echo
+	echo "failed tests (last lines of each):"
+	printf '%s\n' "${failures[@]}"
+fi
 echo "$npass passed, $nfail failed"
 [ $nfail -eq 0 ]

@@ -317,7 +317,8 @@ static int scan(struct hshmfs_holders *h)
 			   strerror(-err));
 		return err;
 	}
-	qsort(h->ents, h->nents, sizeof(*h->ents), ent_cmp);
+	if (h->nents > 1) /* ents is NULL until a first entry is kept */
+		qsort(h->ents, h->nents, sizeof(*h->ents), ent_cmp);
 	h->when = hold_now_ns(CLOCK_MONOTONIC);
 	h->ttl = HOLD_TTL_SCANS * (h->when - t0);
 	if (h->ttl < HOLD_TTL_NS)

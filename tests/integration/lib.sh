@@ -153,7 +153,16 @@ as() {
 }
 
 it_cleanup() {
-	local rc=$?
+	local rc=$? f
+	if [ "$rc" -ne 0 ] && [ -n "$IT_TMP" ]; then
+		# a test that stops early (set -u, exit 1) still shows why the
+		# daemon said what it said: the logs go with the tmp dir
+		for f in "$IT_TMP"/daemon.*.log; do
+			[ -s "$f" ] || continue
+			printf '# --- %s (last 60 lines)\n' "${f##*/}" >&2
+			tail -n 60 "$f" >&2
+		done
+	fi
 	if [ -n "$MNT" ] && mountpoint -q "$MNT" 2>/dev/null; then
 		fusermount3 -u -z "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
 	fi
