@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* file.c: region file handlers: create, open, read, write, release, ioctl. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs_i.h"
 #include "hshmfs/ioctl.h"
@@ -226,6 +228,29 @@ void file_bufs_fini(struct hshmfs *fs)
 	pthread_key_delete(fs->read_buf);
 }
 
+/*
+ * Read replies are spliced from the object through libfuse's per-thread
+ * pipe, which libfuse grows to the reply's size.  A process without
+ * CAP_SYS_RESOURCE cannot grow a pipe past fs.pipe-max-size (1 MiB by
+ * default), so a 1 MiB reply (plus its header) would not fit and would be
+ * copied instead: that process asks the kernel for read requests of at
+ * most HSHMFS_READ_SPLIT bytes (max_read), and each half is spliced.  With
+ * async direct I/O the kernel sends the halves at once (two workers).
+ */
+void file_read_limits(struct hshmfs *fs)
+{
+	int p[2];
+	bool grows = false;
+
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		grows = fcntl(p[0], F_SETPIPE_SZ, 2 * HSHMFS_READ_BUF) >= 0;
+		close(p[0]);
+		close(p[1]);
+	}
+	fs->read_max = grows ? 0 : HSHMFS_READ_SPLIT;
+	fs->splice_max = grows ? HSHMFS_READ_BUF : HSHMFS_SPLICE_MAX;
+}
+
 /* This thread's buffer of HSHMFS_READ_BUF bytes, or NULL (no memory). */
 static char *read_buf(struct hshmfs *fs)
 {
@@ -280,15 +305,15 @@ static void hide_private(struct hregion *r, char *buf, size_t got,
  * checked first, so that a region shrunk behind hshmfs gives -EIO rather
  * than a short reply; a shrink racing that check gives a short one.
  */
-static bool read_spliceable(struct hregion *r, size_t size, uint64_t off)
+static bool read_spliceable(struct hshmfs *fs, struct hregion *r, size_t size,
+			    uint64_t off)
 {
 	uint64_t end = hshm_image_size(&r->be);
 
-	/* libfuse grows its pipe to fs.pipe-max-size (1 MiB) at most, and
-	 * the reply's header needs room too: a larger reply would fall back
-	 * to a fresh buffer of libfuse's own, slower than ours */
+	/* a reply larger than libfuse's pipe can hold falls back to a fresh
+	 * buffer of libfuse's own, slower than ours (file_read_limits) */
 	if (hshm_backend_fd(&r->be) < 0 || off >= end ||
-	    size > HSHMFS_SPLICE_MAX)
+	    size > fs->splice_max)
 		return false;
 	return !hshm_spare_has(&r->be) || off + size <= end - 4096;
 }
@@ -320,7 +345,7 @@ int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
 	if (off < hshm_image_size(&r->be) &&
 	    size > hshm_image_size(&r->be) - off)
 		size = (size_t)(hshm_image_size(&r->be) - off);
-	if (read_spliceable(r, size, off))
+	if (read_spliceable(fs, r, size, off))
 		return read_splice(req, r, size, off);
 	buf = own ? malloc(size) : read_buf(fs);
 

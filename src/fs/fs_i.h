@@ -287,6 +287,10 @@ struct hshmfs {
 	double attr_timeout;
 	double entry_timeout;
 	pthread_key_t read_buf;      /* file.c: each worker's read buffer */
+	/* file.c, set before the session exists, read-only afterwards: */
+	unsigned read_max;           /* max_read asked of the kernel, 0 = its
+				      * own limit (1 MiB, 256 pages) */
+	unsigned splice_max;         /* largest read reply spliced */
 };
 
 static inline struct hshmfs *fs_of(fuse_req_t req)
@@ -488,9 +492,16 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi);
 /** Bytes of a worker's read buffer (a read of more gets its own). */
 #define HSHMFS_READ_BUF (1u << 20)
-/** Largest read reply spliced from the object (a 1 MiB pipe less room for
- * the header); larger ones are copied through the read buffer. */
+/** Largest read reply spliced from the object when pipes cannot grow past
+ * fs.pipe-max-size (1 MiB, less room for the reply's header); larger
+ * replies are copied through the read buffer. */
 #define HSHMFS_SPLICE_MAX ((1u << 20) - 3 * 4096)
+/** The read request size asked of the kernel (max_read) when pipes cannot
+ * grow: a 1 MiB read(2) then comes as two requests, both spliced. */
+#define HSHMFS_READ_SPLIT (1u << 19)
+/** Sets fs->read_max and fs->splice_max from what this process may do with
+ * a pipe (file.c); call before the session is made. */
+void file_read_limits(struct hshmfs *fs);
 /** The per-thread read buffers (a session key): 0 or -errno (-EAGAIN,
  * -ENOMEM from pthread_key_create). */
 int file_bufs_init(struct hshmfs *fs);

@@ -36,9 +36,10 @@ static void fuse_log_to_hshm(void *arg, int level, const char *msg)
  * nosuid and nodev whatever mount(8) or fstab asked (after theirs, so they
  * win: a shared scratch filesystem holds no set-id programs or devices),
  * and, when root mounts, access for every user as on /dev/shm. */
-static int add_default_opts(struct fuse_args *args, const char *source)
+static int add_default_opts(struct fuse_args *args, struct hshmfs *fs,
+			    const char *source)
 {
-	char fsname[300];
+	char fsname[300], max_read[32];
 
 	snprintf(fsname, sizeof(fsname), "-ofsname=%s",
 		 source ? source : "hshmfs");
@@ -50,6 +51,10 @@ static int add_default_opts(struct fuse_args *args, const char *source)
 	    fuse_opt_add_arg(args, "-onosuid,nodev"))
 		return -ENOMEM;
 	if (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other"))
+		return -ENOMEM;
+	file_read_limits(fs); /* and fs_init tells libfuse the same */
+	snprintf(max_read, sizeof(max_read), "-omax_read=%u", fs->read_max);
+	if (fs->read_max && fuse_opt_add_arg(args, max_read))
 		return -ENOMEM;
 	return 0;
 }
@@ -86,7 +91,7 @@ static int parse(struct fuse_args *args, struct hshmfs *fs,
 		fprintf(stderr, "hshmfs: no mount point given (see -h)\n");
 		return -EINVAL;
 	}
-	return add_default_opts(args, raw->source);
+	return add_default_opts(args, fs, raw->source);
 }
 
 static uint32_t prefix_major(const char *prefix)

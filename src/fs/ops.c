@@ -6,6 +6,8 @@
 
 void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	struct hshmfs *fs = userdata;
+
 	/* Passthrough needs the writeback cache off; regions are memory, so
 	 * there is nothing for it to gain anyway. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
@@ -25,7 +27,8 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_write < (1u << 20))
 		conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
-	(void)userdata;
+	if (fs->read_max) /* the mount option says it too (main.c) */
+		conn->max_read = fs->read_max;
 }
 
 void fs_destroy(void *userdata)

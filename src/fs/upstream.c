@@ -79,7 +79,7 @@ static int mnt_id(int fd, uint64_t *id)
 /* Is the directory at O_PATH fd @p a plain directory of @root's mount? */
 static int same_mount(int root, int p)
 {
-	uint64_t a, b;
+	uint64_t a = 0, b = 0; /* gcc -O3 cannot see mnt_id sets both */
 	int err = mnt_id(root, &a);
 
 	if (!err)
