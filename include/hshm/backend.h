@@ -109,6 +109,18 @@ struct hshm_ctx {
 	 * and gpu_shm_mmap regions are not registered with the GPU.
 	 */
 	bool no_map;
+	/*
+	 * With no_map: data written by hshm_image_pwrite() is copied into a
+	 * shared mapping of the object (made at a view's first write, dropped
+	 * when its size changes), populated with MADV_POPULATE_WRITE and
+	 * copied into under a SIGBUS guard, so that a shrunk object still
+	 * gives -EIO, never a signal (src/backend/window.c).  Twice the speed
+	 * of pwrite into tmpfs for pages written before; reads, the header
+	 * and the spare page stay pread/pwrite.  The guard installs a SIGBUS
+	 * handler once per process, which passes any SIGBUS that is not its
+	 * own to the disposition it found.
+	 */
+	bool write_window;
 };
 
 /**
@@ -122,6 +134,8 @@ struct hshm_ctx {
 void hshm_ctx_init(struct hshm_ctx *ctx);
 int hshm_ctx_open_dir(struct hshm_ctx *ctx, const char *path);
 void hshm_ctx_fini(struct hshm_ctx *ctx);
+
+struct hshm_window; /* private to the library (window.c) */
 
 /**
  * A process's view of one region.  Caller-allocated; the fields are the
@@ -145,6 +159,8 @@ struct hshm_backend {
 	bool ipc_opened;     /* gpu_malloc attached through an IPC handle */
 	char url[HSHM_URL_MAX + 1]; /* "/name" and its NUL; "" if none */
 	struct hshm_backend_header shadow; /* ctx->no_map: the header, as validated */
+	struct hshm_window *win; /* ctx->write_window: the data window, or NULL */
+	bool win_off;            /* no window could be made for this view */
 };
 
 /** Parameters of hshm_shm_init(). */

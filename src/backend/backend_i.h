@@ -225,6 +225,20 @@ ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
 ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			 uint64_t off);
 
+/**
+ * hshm_win_pwrite() - under ctx->write_window, copy @n bytes to @off of the
+ * object through the view's window (window.c), the caller having checked
+ * the range.  Any number of threads may call it on one view at once.
+ * Return: @n, -EIO (the object shrank during the copy), or -EAGAIN: no
+ * window (not asked for, not possible) or a page it cannot supply; the
+ * caller then uses pwrite, whose errno says why.
+ * hshm_win_drop() - unmap the window; the view's size is about to change
+ * or the view goes (no hshm_win_pwrite may run at the same time).
+ */
+ssize_t hshm_win_pwrite(struct hshm_backend *b, const void *buf, size_t n,
+			uint64_t off);
+void hshm_win_drop(struct hshm_backend *b);
+
 /** hshm_v1_image_for()/min_image() - from the layout table. */
 uint64_t hshm_v1_image_for(enum hshm_backend_kind kind, uint64_t backend_size);
 uint64_t hshm_v1_min_image(enum hshm_backend_kind kind);

@@ -40,6 +40,8 @@ void hshm_file_view_set(struct hshm_backend *b, char *image, uint64_t size,
 {
 	const struct hshm_v1_layout *l = hshm_v1_layout_of(b->ops->kind);
 
+	if (size != b->image_size)
+		hshm_win_drop(b); /* made again, at the new size, when written */
 	b->image = image;
 	b->image_size = size;
 	b->layout = layout;
@@ -160,6 +162,7 @@ close_fd:
 
 void hshm_file_unmap(struct hshm_backend *b)
 {
+	hshm_win_drop(b);
 	if (b->image)
 		munmap(b->image, (size_t)b->image_size);
 	if (b->fd >= 0)
@@ -376,9 +379,13 @@ ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,
 ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			 uint64_t off)
 {
+	ssize_t done;
+
 	n = clamp(b, n, off);
-	if (n && !b->image)
-		return fd_pwrite(b, buf, n, off);
+	if (n && !b->image) {
+		done = hshm_win_pwrite(b, buf, n, off);
+		return done != -EAGAIN ? done : fd_pwrite(b, buf, n, off);
+	}
 	if (n)
 		memcpy(b->image + off, buf, n);
 	return (ssize_t)n;

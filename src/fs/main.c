@@ -144,6 +144,7 @@ static int setup(struct hshmfs *fs)
 	hshm_ctx_init(&fs->hctx);
 	fs->hctx.log = fuse_log_to_hshm;
 	fs->hctx.no_map = true; /* pread/pwrite only: no SIGBUS (region.c) */
+	fs->hctx.write_window = true; /* data writes: a guarded mapping */
 	err = hshm_ctx_open_dir(&fs->hctx, fs->cfg.shm_dir);
 	if (err) {
 		fprintf(stderr, "hshmfs: shm_dir %s: %s\n", fs->cfg.shm_dir,

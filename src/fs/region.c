@@ -2,11 +2,13 @@
 /* region.c: a region file's backend: create, resize, release, object perms. */
 
 /*
- * The daemon never maps a host region (hctx.no_map): its header, data and
- * record are reached with pread/pwrite on the object's fd, through the
- * backend library.  An object that its owner truncates behind hshmfs then
- * gives short reads (a damaged region and -EIO for that request), never a
- * SIGBUS that would take the mount away from every user.
+ * The daemon never maps a host region to read it (hctx.no_map): its header,
+ * data and record are read with pread on the object's fd, through the
+ * backend library, and data writes go through the library's guarded write
+ * window (hctx.write_window, src/backend/window.c).  An object that its
+ * owner truncates behind hshmfs then gives short reads or a guarded fault
+ * (a damaged region and -EIO for that request), never a SIGBUS that would
+ * take the mount away from every user.
  *
  * Locks, in this order: fs->tree_lock, n->lock, r->map_lock.  The record
  * (meta.h) holds the node's path and attributes, so its writers hold the

@@ -647,6 +647,78 @@ static void test_nomap_truncated(void **state)
 	hshm_shm_destroy(&b);
 }
 
+/*
+ * write_window: data writes through the guarded mapping.  A chunk written
+ * before the object shrank faults inside the copy (the guard's SIGBUS
+ * path); one never written fails at populate (the pwrite path): both give
+ * -EIO, the process lives, and nothing grows the object back.  Putting the
+ * object right makes the same view write again.
+ */
+static void test_window_io(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+	char buf[8];
+	int fd;
+
+	f->ctx.no_map = true;
+	f->ctx.write_window = true;
+	assert_int_equal(make(f, &b, URL, 4 * MIB), 0);
+	fd = obj_fd(f, URL);
+	assert_int_equal(hshm_image_pwrite(&b, "abcd", 4, 8192), 4);
+	assert_non_null(b.win);
+	assert_int_equal(pread(fd, buf, 4, 8192), 4);
+	assert_memory_equal(buf, "abcd", 4);
+	assert_int_equal(hshm_image_pwrite(&b, "efgh", 4, 8192 + 4), 4);
+	assert_int_equal(hshm_image_pread(&b, buf, 8, 8192), 8);
+	assert_memory_equal(buf, "abcdefgh", 8);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	f->logs = 0;
+	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 8192), -EIO); /* hot */
+	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 3 * MIB), -EIO);
+	assert_int_equal(fd_size(fd), 0);
+	assert_int_equal(ftruncate(fd, 4 * MIB + 4096), 0);
+	assert_int_equal(hshm_image_pwrite(&b, "y", 1, 8192), 1);
+	assert_int_equal(hshm_image_pwrite(&b, "z", 1, 3 * MIB), 1);
+	assert_int_equal(pread(fd, buf, 1, 3 * MIB), 1);
+	assert_int_equal(buf[0], 'z');
+	/* a resize drops the window; the next write maps the new size */
+	assert_int_equal(hshm_shm_resize(&b, 8 * MIB), 0);
+	assert_null(b.win);
+	assert_int_equal(hshm_image_pwrite(&b, "w", 1, 7 * MIB), 1);
+	assert_non_null(b.win);
+	assert_int_equal(pread(fd, buf, 1, 7 * MIB), 1);
+	assert_int_equal(buf[0], 'w');
+	close(fd);
+	hshm_shm_destroy(&b);
+	assert_null(b.win);
+}
+
+/* No window when mmap fails: pwrite serves, and the view stops trying. */
+static void test_window_fallback(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+	char buf[4];
+	int fd;
+
+	f->ctx.no_map = true;
+	f->ctx.write_window = true;
+	assert_int_equal(make(f, &b, URL, MIB), 0);
+	fd = obj_fd(f, URL);
+	wrap_fail(WRAP_MMAP, 0, ENOMEM);
+	assert_int_equal(hshm_image_pwrite(&b, "abcd", 4, 8192), 4);
+	wrap_reset();
+	assert_null(b.win);
+	assert_true(b.win_off);
+	assert_int_equal(hshm_image_pwrite(&b, "efgh", 4, 8192), 4);
+	assert_null(b.win);
+	assert_int_equal(pread(fd, buf, 4, 8192), 4);
+	assert_memory_equal(buf, "efgh", 4);
+	close(fd);
+	hshm_shm_destroy(&b);
+}
+
 /* A scribbled data_capacity never reaches past backend_size (the spare
  * page), mapped or not. */
 static void test_capacity_clamped(void **state)
@@ -766,6 +838,8 @@ int main(void)
 		T(test_pread_pwrite_clamp),
 		T(test_nomap_io),
 		T(test_nomap_truncated),
+	T(test_window_io),
+	T(test_window_fallback),
 		T(test_capacity_clamped),
 		T(test_inject_init),
 		T(test_inject_attach),
