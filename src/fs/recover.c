@@ -351,6 +351,8 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		return;
 	}
 	n->region = r;
+	r->dev = f->st.st_dev; /* what a purge may remove (region.c) */
+	r->objino = f->st.st_ino;
 	if (f->trust != REC_NONE) {
 		node_from_meta(n, &f->m);
 		r->kind = (enum hshm_backend_kind)f->m.kind;
@@ -378,13 +380,18 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 
 /* A create the last daemon never finished: the object has no authentic
  * record and its intent is still there.  Return: whether it was removed. */
-static bool drop_unfinished(struct hshmfs *fs, const struct found *f, int err)
+static bool drop_unfinished(struct hshmfs *fs, const struct found *f, int err,
+			    int fd)
 {
+	char url[NAME_MAX + 2];
+
 	if (err == 0 || err == -ENOKEY || !state_intent_pending(fs, f->serial))
 		return false;
-	if (unlinkat(fs->hctx.shm_dirfd, f->obj, 0)) {
+	snprintf(url, sizeof(url), "/%s", f->obj);
+	err = hshm_shm_unlink_fd(&fs->hctx, url, fd); /* only what we read */
+	if (err) {
 		HSHMFS_LOG(FUSE_LOG_ERR, "recover: %s: removing the object of an "
-			   "unfinished create: %s\n", f->obj, strerror(errno));
+			   "unfinished create: %s\n", f->obj, strerror(-err));
 		return false;
 	}
 	HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s: removed (a create that the "
@@ -416,7 +423,7 @@ static int recover_one(struct hshmfs *fs, const char *obj, uint64_t serial,
 		close(fd);
 		return err == -ENOKEY;
 	}
-	if (drop_unfinished(fs, &f, err)) {
+	if (drop_unfinished(fs, &f, err, fd)) {
 		close(fd);
 		return 0;
 	}
