@@ -27,6 +27,10 @@
  *    the object's real owner and mode without setuid/setgid/sticky, never
  *    attached, never published; every open fails with EIO; the object is
  *    never deleted.
+ *  - An authentic record marked detached (its region was removed from
+ *    hshmfs while hshmfs did not own it) is attached, not owned, in
+ *    lost+found under the object's name, so that its owner (or root) can
+ *    purge it there with rm once nobody holds it.
  *  - A "lost+found" in the root that is not the daemon's (a user made it)
  *    is renamed aside to "lost+found.<uid>" and a new one made.
  *  - An object whose create intent is still in the state directory and
@@ -62,6 +66,7 @@ struct found {
 	struct stat st;
 	struct hshmfs_meta m;
 	enum rec_trust trust;
+	bool detached;              /* its record says HSHMFS_META_DETACHED */
 	const char *why;            /* damaged: why */
 };
 
@@ -365,8 +370,10 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		mark_damaged(r, (uint64_t)f->st.st_size, f->why);
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", f->obj, r->state);
 	}
-	/* an authenticated one keeps its path even when its header is bad */
-	at = place(fs, n, f->trust != REC_NONE ? &f->m : NULL, f->obj);
+	/* an authenticated one keeps its path even when its header is bad;
+	 * a detached one is no longer hshmfs': lost+found, for a purge */
+	at = place(fs, n, f->trust != REC_NONE && !f->detached ? &f->m : NULL,
+		   f->obj);
 	if (at < 0 || err)
 		return;
 	if (at == 1)
@@ -427,13 +434,14 @@ static int recover_one(struct hshmfs *fs, const char *obj, uint64_t serial,
 		close(fd);
 		return 0;
 	}
-	if ((!err || err == -ENOKEY) && (f.m.flags & HSHMFS_META_DETACHED)) {
-		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
-			   "while another owner held it: left alone\n", obj);
-		close(fd);
-		return 0;
-	}
 	judge(fs, &f, err);
+	if (f.trust != REC_NONE && (f.m.flags & HSHMFS_META_DETACHED)) {
+		f.detached = true;
+		f.m.flags &= ~HSHMFS_META_OWNED; /* nobody's: never destroyed */
+		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
+			   "while another owner held it: in lost+found (rm "
+			   "there purges it)\n", obj);
+	}
 	restore(fs, &f, fd);
 	close(fd);
 	return 0;
