@@ -58,7 +58,8 @@ unit_cmd() {
 	sed -n "s/^$1=//p" "$UNITS/hshmfs@.service" | sed "s|%f|$MNT|g"
 }
 start=$(unit_cmd ExecStart) stop=$(unit_cmd ExecStop) pre=$(unit_cmd ExecStartPre)
-export HSHMFS_OPTIONS="shm_dir=$SHM,prefix=$PREFIX,$IT_STATE_OPT,log=$IT_TMP/unit.log"
+# suid,dev as an .env file might ask: the mount is nosuid,nodev anyway
+export HSHMFS_OPTIONS="shm_dir=$SHM,prefix=$PREFIX,$IT_STATE_OPT,log=$IT_TMP/unit.log,suid,dev"
 rmdir "$MNT"
 ok "ExecStartPre ($pre) makes the mount point" sh -c "$pre"
 ok "ExecStart ($start) mounts and returns" sh -c "$start"
