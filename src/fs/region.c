@@ -422,8 +422,10 @@ static void region_purge(struct hshmfs *fs, struct hregion *r)
 {
 	int fd, err;
 
-	if (r->url[0] != '/')
-		return; /* malloc, gpu_malloc: no object */
+	if (r->url[0] != '/') { /* malloc, gpu_malloc: no object */
+		hshm_shm_detach(&r->be); /* their memory goes with the view */
+		return;
+	}
 	fd = purge_fd(fs, r);
 	err = fd < 0 ? fd : hshm_shm_unlink_fd(&fs->hctx, r->url, fd);
 	if (fd >= 0)
