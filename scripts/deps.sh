@@ -6,20 +6,21 @@
 # only when something is, and never asks a question.  Safe to run again.
 #   scripts/deps.sh            everything for building, testing and mounting
 #   scripts/deps.sh --check    list what is missing, install nothing (exit 1 if any)
+# systemd: only for systemd-analyze (it/systemd_unit.sh), never started.
 # Optional, not installed here: libamdhip64-dev (the HIP runtime, large).
 set -eu
 
 PKGS="build-essential gcc meson ninja-build pkg-config
 libfuse3-dev fuse3 libcmocka-dev attr util-linux
 clang libclang-rt-14-dev valgrind xxd bsdextrautils
-rsync python3-numpy bc"
+rsync python3-numpy bc systemd"
 
 check=0
 case "${1-}" in
 --check) check=1 ;;
 "") ;;
 -h | --help)
-	sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)

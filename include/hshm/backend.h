@@ -307,6 +307,20 @@ int hshm_shm_detach(struct hshm_backend *b);
 int hshm_shm_destroy(struct hshm_backend *b);
 
 /**
+ * hshm_shm_unlink_fd() - remove the object named @url under @ctx's shm
+ * directory, but only while that name still names the open file @fd (same
+ * device and inode, the name looked up with AT_SYMLINK_NOFOLLOW just before
+ * the unlinkat): the check hshm_shm_destroy() makes, for an object that is
+ * not attached (one that failed validation).  @fd may be an O_PATH fd.
+ * Between the look-up and the unlinkat only someone allowed to remove the
+ * name can change it (in a sticky shm_dir, its owner).
+ * Return: 0; -ENOENT (no such name); -ESTALE (the name names another
+ * object: nothing removed); -EINVAL/-ENAMETOOLONG (@url); -EBADF (@fd);
+ * other errors of fstat and unlinkat (-EACCES, -EPERM, -EISDIR).
+ */
+int hshm_shm_unlink_fd(const struct hshm_ctx *ctx, const char *url, int fd);
+
+/**
  * hshm_shm_resize() - change the image size to @image_size, keeping the data
  * that fits; updates backend_size and data_capacity in the header.
  * Bytes that fit keep their offsets and new bytes are zero, like a file's

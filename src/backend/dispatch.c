@@ -152,6 +152,18 @@ HSHM_EXPORT int hshm_shm_destroy(struct hshm_backend *b)
 	return err;
 }
 
+HSHM_EXPORT int hshm_shm_unlink_fd(const struct hshm_ctx *ctx,
+				  const char *url, int fd)
+{
+	bool replaced;
+	int err;
+
+	if (fd < 0)
+		return -EBADF;
+	err = hshm_obj_unlink_fd(ctx, url, fd, &replaced);
+	return replaced ? -ESTALE : err;
+}
+
 HSHM_EXPORT int hshm_shm_resize(struct hshm_backend *b, uint64_t image_size)
 {
 	int err = attached(b, b && b->ops ? (const void *)b->ops->resize : NULL,

@@ -206,7 +206,10 @@ struct hregion {
 	bool creating;               /* create intent in the state dir not yet
 	                              * removed (node lock or before linking) */
 	uid_t link_uid;
-	dev_t dev;                   /* upstream view: the object reached */
+	/* the object's device and inode: the one reached (upstream view) or
+	 * the one recovery validated (recover.c; region_purge removes only
+	 * it).  Set before the node is linked, never changed. */
+	dev_t dev;
 	ino_t objino;
 	/* upstream view: the link's name in chimaera_<user>/ (its owner is
 	 * link_uid), then after its NUL the target it read at attach; one

@@ -27,6 +27,10 @@
  *    the object's real owner and mode without setuid/setgid/sticky, never
  *    attached, never published; every open fails with EIO; the object is
  *    never deleted.
+ *  - An authentic record marked detached (its region was removed from
+ *    hshmfs while hshmfs did not own it) is attached, not owned, in
+ *    lost+found under the object's name, so that its owner (or root) can
+ *    purge it there with rm once nobody holds it.
  *  - A "lost+found" in the root that is not the daemon's (a user made it)
  *    is renamed aside to "lost+found.<uid>" and a new one made.
  *  - An object whose create intent is still in the state directory and
@@ -62,6 +66,7 @@ struct found {
 	struct stat st;
 	struct hshmfs_meta m;
 	enum rec_trust trust;
+	bool detached;              /* its record says HSHMFS_META_DETACHED */
 	const char *why;            /* damaged: why */
 };
 
@@ -351,6 +356,8 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		return;
 	}
 	n->region = r;
+	r->dev = f->st.st_dev; /* what a purge may remove (region.c) */
+	r->objino = f->st.st_ino;
 	if (f->trust != REC_NONE) {
 		node_from_meta(n, &f->m);
 		r->kind = (enum hshm_backend_kind)f->m.kind;
@@ -363,8 +370,10 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		mark_damaged(r, (uint64_t)f->st.st_size, f->why);
 		HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %s: %s\n", f->obj, r->state);
 	}
-	/* an authenticated one keeps its path even when its header is bad */
-	at = place(fs, n, f->trust != REC_NONE ? &f->m : NULL, f->obj);
+	/* an authenticated one keeps its path even when its header is bad;
+	 * a detached one is no longer hshmfs': lost+found, for a purge */
+	at = place(fs, n, f->trust != REC_NONE && !f->detached ? &f->m : NULL,
+		   f->obj);
 	if (at < 0 || err)
 		return;
 	if (at == 1)
@@ -378,13 +387,18 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 
 /* A create the last daemon never finished: the object has no authentic
  * record and its intent is still there.  Return: whether it was removed. */
-static bool drop_unfinished(struct hshmfs *fs, const struct found *f, int err)
+static bool drop_unfinished(struct hshmfs *fs, const struct found *f, int err,
+			    int fd)
 {
+	char url[NAME_MAX + 2];
+
 	if (err == 0 || err == -ENOKEY || !state_intent_pending(fs, f->serial))
 		return false;
-	if (unlinkat(fs->hctx.shm_dirfd, f->obj, 0)) {
+	snprintf(url, sizeof(url), "/%s", f->obj);
+	err = hshm_shm_unlink_fd(&fs->hctx, url, fd); /* only what we read */
+	if (err) {
 		HSHMFS_LOG(FUSE_LOG_ERR, "recover: %s: removing the object of an "
-			   "unfinished create: %s\n", f->obj, strerror(errno));
+			   "unfinished create: %s\n", f->obj, strerror(-err));
 		return false;
 	}
 	HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s: removed (a create that the "
@@ -416,17 +430,18 @@ static int recover_one(struct hshmfs *fs, const char *obj, uint64_t serial,
 		close(fd);
 		return err == -ENOKEY;
 	}
-	if (drop_unfinished(fs, &f, err)) {
-		close(fd);
-		return 0;
-	}
-	if ((!err || err == -ENOKEY) && (f.m.flags & HSHMFS_META_DETACHED)) {
-		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
-			   "while another owner held it: left alone\n", obj);
+	if (drop_unfinished(fs, &f, err, fd)) {
 		close(fd);
 		return 0;
 	}
 	judge(fs, &f, err);
+	if (f.trust != REC_NONE && (f.m.flags & HSHMFS_META_DETACHED)) {
+		f.detached = true;
+		f.m.flags &= ~HSHMFS_META_OWNED; /* nobody's: never destroyed */
+		HSHMFS_LOG(FUSE_LOG_INFO, "recover: %s was removed from hshmfs "
+			   "while another owner held it: in lost+found (rm "
+			   "there purges it)\n", obj);
+	}
 	restore(fs, &f, fd);
 	close(fd);
 	return 0;

@@ -19,6 +19,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,15 +391,53 @@ static void release_foreign(struct hshmfs *fs, struct hregion *r)
 	hshm_shm_detach(&r->be);
 }
 
-/* rm'ed in lost+found (dir.c): the object goes, whatever state it is in.
- * By name: a damaged region was never attached. */
+/*
+ * The object a purge may remove, as an fd: the view's own (an attached
+ * region), or else the name opened O_PATH and found to be the very object
+ * recovery validated (r->dev, r->objino).  Return: the fd (the caller
+ * closes it), -ESTALE (the name is another object now) or -errno.
+ */
+static int purge_fd(struct hshmfs *fs, const struct hregion *r)
+{
+	int fd = hshm_backend_fd(&r->be);
+	struct stat st;
+
+	if (fd >= 0) {
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = openat(fs->hctx.shm_dirfd, r->url + 1,
+		    O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_dev != r->dev || st.st_ino != r->objino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* rm'ed in lost+found (dir.c): the object goes, whatever state it is in,
+ * but only while its name is still the object this mount validated; one
+ * another user put in its place (a rename over the name) is left alone. */
 static void region_purge(struct hshmfs *fs, struct hregion *r)
 {
-	if (r->url[0] != '/')
-		return; /* malloc, gpu_malloc: no object */
-	if (unlinkat(fs->hctx.shm_dirfd, r->url + 1, 0) && errno != ENOENT)
+	int fd, err;
+
+	if (r->url[0] != '/') { /* malloc, gpu_malloc: no object */
+		hshm_shm_detach(&r->be); /* their memory goes with the view */
+		return;
+	}
+	fd = purge_fd(fs, r);
+	err = fd < 0 ? fd : hshm_shm_unlink_fd(&fs->hctx, r->url, fd);
+	if (fd >= 0)
+		close(fd);
+	if (err == -ESTALE)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "purge of %s: the name now names "
+			   "another object: nothing removed\n", r->url);
+	else if (err && err != -ENOENT)
 		HSHMFS_LOG(FUSE_LOG_ERR, "purge of %s: %s\n", r->url,
-			   strerror(errno));
+			   strerror(-err));
 	else
 		HSHMFS_LOG(FUSE_LOG_INFO, "purged %s from lost+found (%s)\n",
 			   r->url, r->state);

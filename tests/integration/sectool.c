@@ -13,6 +13,12 @@
  *       and hold it SECS seconds
  *   sectool deep DIR DEPTH NAMELEN        a chain of DEPTH directories with
  *       names of NAMELEN bytes under DIR (relative mkdir + chdir)
+ *   sectool renameloop DIR NAME SECS      for SECS seconds keep a fresh
+ *       object of one's own at DIR/NAME: the first is renamed over NAME,
+ *       each next one is made as NAME.t and exchanged with it
+ *       (RENAME_EXCHANGE), the old one then removed.  An exchange that finds
+ *       NAME gone means someone else removed the object of ours there.
+ *       Prints "ok EXCHANGES lost=TIMES".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The record layout (src/fs/meta.h), written here from its description. */
@@ -198,6 +205,49 @@ static int cmd_deep(char **argv)
 	return 0;
 }
 
+/* A new object of ours at @tmp in @dfd. */
+static int decoy(int dfd, const char *tmp)
+{
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, "decoy", 5) != 5) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int cmd_renameloop(char **argv)
+{
+	int dfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	time_t end = time(NULL) + atol(argv[2]);
+	unsigned long n = 0, lost = 0;
+	char tmp[300];
+
+	snprintf(tmp, sizeof(tmp), "%s.t", argv[1]);
+	if (dfd < 0 || decoy(dfd, tmp) || renameat(dfd, tmp, dfd, argv[1]))
+		return die("the first rename over the name");
+	while (time(NULL) < end) {
+		if (decoy(dfd, tmp))
+			return die(tmp);
+		if (!renameat2(dfd, tmp, dfd, argv[1], RENAME_EXCHANGE)) {
+			n++;
+			if (unlinkat(dfd, tmp, 0))
+				return die("unlink");
+			continue;
+		}
+		if (errno != ENOENT)
+			return die("exchange");
+		lost++; /* ours at NAME was removed: put the new one there */
+		if (renameat(dfd, tmp, dfd, argv[1]))
+			return die("rename");
+	}
+	printf("ok %lu lost=%lu\n", n, lost);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "record"))
@@ -208,6 +258,9 @@ int main(int argc, char **argv)
 		return cmd_bindabs(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "deep"))
 		return cmd_deep(argv + 2);
-	fprintf(stderr, "usage: sectool record|nsforge|bindabs|deep ...\n");
+	if (argc == 5 && !strcmp(argv[1], "renameloop"))
+		return cmd_renameloop(argv + 2);
+	fprintf(stderr, "usage: sectool record|nsforge|bindabs|deep|renameloop "
+		"...\n");
 	return 2;
 }

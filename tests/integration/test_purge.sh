@@ -38,6 +38,17 @@ fails "rm in lost+found by the owner destroys the object" test -e "$oa"
 ok "root removes another" rm "$MNT/$nb"
 fails "rm in lost+found by root destroys the object" test -e "$ob"
 eq "$(grep -c 'purged .* from lost+found' "$IT_LOG")" 2 "one log line per purge"
+# a malloc region moved into lost+found and purged there: no object to
+# remove, but its memory (the daemon's memfd) goes like any other release
+ok "alice makes a malloc directory" A mkdir "$MNT/m"
+ok "malloc backend" A setfattr -n user.hshm.backend -v malloc "$MNT/m"
+ok "alice makes m/r" A touch "$MNT/m/r"
+memfds() { ls -l "/proc/$IT_PID/fd" 2>/dev/null | grep -c 'memfd:hshm-malloc'; }
+eq "$(memfds)" 1 "the daemon holds its memfd"
+ok "alice moves it into lost+found" A mv "$MNT/m/r" "$MNT/lost+found/r"
+ok "alice removes it there" A rm "$MNT/lost+found/r"
+for i in $(seq 50); do [ "$(memfds)" = 0 ] && break; sleep 0.1; done
+eq "$(memfds)" 0 "a purged malloc region's memfd is closed"
 match "$(xa "$MNT/c" state)" '^damaged: ' "c is damaged at its path"
 ok "alice removes c (not in lost+found)" A rm "$MNT/c"
 ok "outside lost+found the object of a damaged region stays" test -f "$oc"

@@ -4,7 +4,7 @@
 # hshmfs does not own (user.hshm.owned=0) is only detached and left.
 . "$(dirname "$0")/lib.sh"
 it_init
-it_allow '^hshmfs: recover: [^ ]+ was removed from hshmfs while another owner held it: left alone$'
+it_allow '^hshmfs: recover: [^ ]+ was removed from hshmfs while another owner held it: in lost\+found \(rm there purges it\)$'
 it_mount
 cd "$MNT" || exit 1
 
@@ -80,13 +80,15 @@ ok "rm m/r" rm m/r
 fails "m/r gone" test -e m/r
 eq "$(ls "$SHM")" "$(basename "$o3")" "only the detached object is left in shm_dir"
 
-# --- the next mount leaves the detached object alone
+# --- the next mount shows the detached object only in lost+found, for a
+# purge by its owner (it/purge_detached.sh)
 cd /
 it_umount
 it_mount
 cd "$MNT" || exit 1
 fails "detached region not back at its path" test -e r3
-eq "$(find . -name "$(basename "$o3")" | wc -l)" 0 "detached object not shown anywhere (not in lost+found)"
+eq "$(find . -name "$(basename "$o3")")" "./lost+found/$(basename "$o3")" "detached object shown only in lost+found"
+eq "$(xa "lost+found/$(basename "$o3")" owned)" 0 "not owned there"
 ok "detached object still not deleted" test -f "$o3"
 eq "$(dd if="$o3" bs=1 skip=8192 count=8 status=none)" survivor "its data still intact"
 

@@ -290,6 +290,31 @@ static void test_destroy_spares_replacement(void **state)
 	assert_int_equal(fixture_entries(f), 0);
 }
 
+/* hshm_shm_unlink_fd: the name goes only while it names @fd's object. */
+static void test_unlink_fd(void **state)
+{
+	struct fixture *f = *state;
+	int fd, other;
+
+	fd = openat(f->ctx.shm_dirfd, &URL[1], O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(renameat(f->ctx.shm_dirfd, &URL[1], f->ctx.shm_dirfd,
+				  "aside"), 0);
+	other = openat(f->ctx.shm_dirfd, &URL[1], O_RDWR | O_CREAT | O_EXCL,
+		       0600);
+	assert_true(other >= 0);
+	assert_int_equal(hshm_shm_unlink_fd(&f->ctx, URL, fd), -ESTALE);
+	assert_int_equal(fixture_entries(f), 2); /* nothing removed */
+	assert_int_equal(hshm_shm_unlink_fd(&f->ctx, URL, -1), -EBADF);
+	assert_int_equal(hshm_shm_unlink_fd(&f->ctx, "noslash", fd), -EINVAL);
+	assert_int_equal(hshm_shm_unlink_fd(&f->ctx, URL, other), 0);
+	assert_int_equal(hshm_shm_unlink_fd(&f->ctx, URL, other), -ENOENT);
+	assert_int_equal(unlinkat(f->ctx.shm_dirfd, "aside", 0), 0);
+	assert_int_equal(fixture_entries(f), 0);
+	close(fd);
+	close(other);
+}
+
 /* ---- validation on attach ---- */
 
 static int attach(struct fixture *f)
@@ -826,6 +851,7 @@ int main(void)
 		T(test_attach_fd),
 		T(test_destroy_twice),
 		T(test_destroy_spares_replacement),
+		T(test_unlink_fd),
 		T(test_attach_truncated),
 		T(test_attach_corrupt),
 		T(test_attach_v2),
