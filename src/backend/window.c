@@ -11,10 +11,11 @@
  *
  * - made at the first write of a view (mmap of image_size bytes, shared,
  *   read-write), dropped whenever the view's size changes and at detach;
- * - filled a chunk at a time with MADV_POPULATE_WRITE, which reports a page
- *   it cannot supply (past a shrunk object's end, or a full tmpfs) as an
- *   errno, never a signal: the write then takes the pwrite path, whose
- *   errno is the precise one (-EIO shrunk, -ENOSPC full);
+ * - populated, for the pages a write covers, with MADV_POPULATE_WRITE,
+ *   which reports a page it cannot supply (past a shrunk object's end, or
+ *   a full tmpfs) as an errno, never a signal: the write then takes the
+ *   pwrite path, whose errno is the precise one (-EIO shrunk, -ENOSPC
+ *   full); a 1 MiB chunk that has been populated whole is not again;
  * - copied into under a SIGBUS guard, for a shrink that races the copy:
  *   the thread jumps back out of the fault and the write fails with -EIO.
  *
@@ -152,22 +153,33 @@ static struct hshm_window *win_get(struct hshm_backend *b)
 	return none;
 }
 
-/* Page tables for [off, off+n): 0, or -EAGAIN when a page cannot be had. */
+/*
+ * Page tables for the pages of [off, off+n): 0, or -EAGAIN when a page
+ * cannot be had.  Only the pages written are populated, so that a sparse
+ * (unreserved) object gets no page nobody wrote; a chunk is marked filled
+ * once a write has populated all of it, and is not populated again.
+ */
 static int win_populate(struct hshm_window *w, uint64_t off, size_t n)
 {
 	size_t c = (size_t)(off / WIN_CHUNK);
 	size_t last = (size_t)((off + n - 1) / WIN_CHUNK);
 
 	for (; c <= last; c++) {
-		uint64_t lo = (uint64_t)c * WIN_CHUNK;
-		uint64_t len = w->len - lo < WIN_CHUNK ? w->len - lo : WIN_CHUNK;
+		uint64_t clo = (uint64_t)c * WIN_CHUNK;
+		uint64_t chi = w->len - clo < WIN_CHUNK ? w->len : clo + WIN_CHUNK;
+		uint64_t lo = off > clo ? off & ~(uint64_t)(HSHM_PAGE - 1) : clo;
+		uint64_t hi = off + n < chi ? off + n : chi;
 
 		if (__atomic_load_n(&w->hot[c], __ATOMIC_RELAXED))
 			continue;
-		if (madvise(w->p + lo, (size_t)len, MADV_POPULATE_WRITE) &&
+		hi = (hi + HSHM_PAGE - 1) & ~(uint64_t)(HSHM_PAGE - 1);
+		if (hi > chi)
+			hi = chi;
+		if (madvise(w->p + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE) &&
 		    errno != EINVAL) /* EINVAL: an older kernel, faults do it */
 			return -EAGAIN;
-		__atomic_store_n(&w->hot[c], 1, __ATOMIC_RELAXED);
+		if (lo == clo && hi == chi)
+			__atomic_store_n(&w->hot[c], 1, __ATOMIC_RELAXED);
 	}
 	return 0;
 }

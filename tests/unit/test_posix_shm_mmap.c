@@ -719,6 +719,32 @@ static void test_window_io(void **state)
 	assert_null(b.win);
 }
 
+/* A small write populates its own pages only: a sparse object stays so. */
+static void test_window_sparse(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+	struct stat st;
+	blkcnt_t blocks;
+	int fd;
+
+	f->ctx.no_map = true;
+	f->ctx.write_window = true;
+	assert_int_equal(make(f, &b, URL, 4 * MIB), 0);
+	fd = obj_fd(f, URL);
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   8192, 4 * MIB - 8192), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	blocks = st.st_blocks;
+	assert_int_equal(hshm_image_pwrite(&b, "abcd", 4, 3 * MIB + 10), 4);
+	assert_int_equal(hshm_image_pwrite(&b, "efgh", 4, 2 * MIB - 2), 4);
+	assert_int_equal(fstat(fd, &st), 0);
+	/* the page written, and the two the second write crosses */
+	assert_int_equal((st.st_blocks - blocks) * 512, 3 * 4096);
+	close(fd);
+	hshm_shm_destroy(&b);
+}
+
 /* No window when mmap fails: pwrite serves, and the view stops trying. */
 static void test_window_fallback(void **state)
 {
@@ -865,6 +891,7 @@ int main(void)
 		T(test_nomap_io),
 		T(test_nomap_truncated),
 	T(test_window_io),
+	T(test_window_sparse),
 	T(test_window_fallback),
 		T(test_capacity_clamped),
 		T(test_inject_init),
