@@ -79,6 +79,21 @@ for op in write:8192 utime truncate:4194304 fallocate:4194304; do
 	restore "$name"
 done
 
+# the same write once the daemon's write window has a whole chunk of the
+# region populated (a full 1 MiB written first): the write after the
+# truncate faults inside the library's guarded copy, which must be EIO
+region hot
+A truncate -s 4M "$MNT/hot"
+A dd if=/dev/urandom of="$MNT/hot" bs=1M seek=1 count=1 conv=notrunc \
+	status=none || it_fail "alice fills the second MiB of hot"
+cp "$(obj "$MNT/hot")" "$IT_TMP/hot.save"
+out=$(A "$ITOOL" behind "$MNT/hot" "$(obj "$MNT/hot")" write $((1 << 20)))
+eq "$out" EIO "hot: a write into a populated window after the truncate: EIO"
+if alive hot; then
+	damaged hot hot
+	restore hot
+fi
+
 for op in chmod chown chgrp utime truncate fallocate setid setowned; do
 	region "$op"
 	shrink "$op"
