@@ -155,7 +155,7 @@ HSHM_EXPORT int hshm_shm_destroy(struct hshm_backend *b)
 HSHM_EXPORT int hshm_shm_unlink_fd(const struct hshm_ctx *ctx,
 				  const char *url, int fd)
 {
-	bool replaced;
+	bool replaced = false;
 	int err;
 
 	if (fd < 0)

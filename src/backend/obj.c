@@ -70,6 +70,7 @@ int hshm_obj_unlink_fd(const struct hshm_ctx *ctx, const char *url, int fd,
 	int dirfd = ctx ? ctx->shm_dirfd : -1;
 	int err = hshm_url_check(url);
 
+	*replaced = false;
 	if (err)
 		return err;
 	if (dirfd < 0) {
