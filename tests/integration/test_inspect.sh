@@ -41,11 +41,12 @@ inspect_cleanup() {
 }
 trap inspect_cleanup EXIT
 
-# wait_xa FILE NAME ERE [USER]: poll (3 s) until the attribute matches (a
-# scan answers for 200 ms); print the last value read.
+# wait_xa FILE NAME ERE [USER]: poll (20 s) until the attribute matches (a
+# scan answers for 200 ms, or for 4 times what it took: seconds, on a
+# machine loaded with sanitizer builds); print the last value read.
 wait_xa() {
 	local v i
-	for i in $(seq 30); do
+	for i in $(seq 200); do
 		if [ -n "${4:-}" ]; then
 			v=$(as "$4" getfattr --only-values --absolute-names -n "user.hshm.$2" "$1" 2>&1)
 		else
@@ -56,11 +57,11 @@ wait_xa() {
 	done
 	printf '%s' "$v"
 }
-# holder_line FILE PID: the line of PID in user.hshm.holders (polled 3 s:
+# holder_line FILE PID: the line of PID in user.hshm.holders (polled 20 s:
 # a process just started is seen by the next scan).
 holder_line() {
 	local l i
-	for i in $(seq 30); do
+	for i in $(seq 200); do
 		l=$(xa "$1" holders | awk -v p="$2" '$1 == p')
 		[ -n "$l" ] && break
 		sleep 0.1
