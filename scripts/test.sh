@@ -138,13 +138,17 @@ failed_tests() {
 	more=$(python3 - "$2/meson-logs/testlog.json" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
-    t = json.loads(line)
+    try:
+        t = json.loads(line)
+    except ValueError:
+        continue
     if t["result"] in ("OK", "SKIP", "EXPECTEDFAIL"):
         continue
     print("  %s %s (%.0fs)" % (t["result"], t["name"], t.get("duration", 0)))
-    out = (t.get("stdout") or "").splitlines()
-    for l in out[-15:]:
-        print("    | " + l[:200])
+    for stream in ("stdout", "stderr"):
+        out = (t.get(stream) or "").splitlines()
+        for l in out[-10:]:
+            print("    %s| %s" % (stream[3], l[:200]))
 PY
 )
 	failures+=("$1:" "$more")
