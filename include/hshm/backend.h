@@ -36,6 +36,9 @@ extern "C" {
 /** Private (per-process) flag bits; flags stored in a region are always 0. */
 #define HSHM_FLAG_INITIALIZED 0x1u
 #define HSHM_FLAG_OWNED 0x2u
+/** The view does not reserve pages when it creates or grows an object
+ * (set from HSHM_INIT_NORESERVE or by hshm_set_reserve()). */
+#define HSHM_FLAG_NORESERVE 0x4u
 /** Longest URL accepted, including the leading '/' (NAME_MAX + 1). */
 #define HSHM_URL_MAX 256
 /** Size of a CUDA/HIP IPC memory handle. */
@@ -170,7 +173,26 @@ struct hshm_init_args {
 	                  * (gpu_malloc, as upstream); raised to 1 MiB */
 	const char *url; /* "/name" for posix_shm_mmap and gpu_shm_mmap */
 	int device;      /* GPU ordinal for GPU backends */
+	uint32_t flags;  /* HSHM_INIT_*; 0: as upstream plus reservation */
 };
+
+/*
+ * hshm_init_args.flags.  HSHM_INIT_NORESERVE: do not reserve the object's
+ * pages (no fallocate of the image), as upstream HSHM: creating costs an
+ * ftruncate, not the zeroing of every page, and the object stays sparse
+ * until written.  The price: when the object's file system (tmpfs) cannot
+ * supply a page, a process that touches it through a mapping gets SIGBUS,
+ * and pwrite(2) on the object gets ENOSPC; with reservation (the default)
+ * the create or the grow fails with -ENOSPC instead and every page later
+ * touched exists.  A view that maps its object still reserves the header
+ * page, which init writes through the mapping.  The choice sticks to the
+ * view (HSHM_FLAG_NORESERVE): hshm_shm_resize() grows without reserving
+ * and hshm_image_zero() punches without reserving again.  Ignored by
+ * gpu_malloc (device memory is allocated whole).
+ */
+#define HSHM_INIT_NORESERVE 0x1u
+/** Every flag hshm_shm_init() knows; others give -EINVAL. */
+#define HSHM_INIT_FLAGS HSHM_INIT_NORESERVE
 
 /** One backend's operations (one const table per backend file). */
 struct hshm_backend_ops {
@@ -256,8 +278,10 @@ int hshm_header_check(const void *page, uint64_t obj_size,
  * context's shm directory, created O_EXCL|O_NOFOLLOW with ctx->mode; a name
  * in use gives -EEXIST (unlike upstream, which orphans the old object).
  * malloc: a memfd.  gpu_malloc: a device allocation with its IPC handle.
- * Return: 0; -EINVAL (null id, bad url, size overflow), -ENAMETOOLONG,
- * -EEXIST, -ENOSPC/-ENOMEM (object or mapping), -EACCES, -EOPNOTSUPP (GPU
+ * a->flags: HSHM_INIT_NORESERVE (above) or 0.
+ * Return: 0; -EINVAL (null id, bad url, size overflow, a flag outside
+ * HSHM_INIT_FLAGS), -ENAMETOOLONG, -EEXIST, -ENOSPC/-ENOMEM (object or
+ * mapping; -ENOSPC only for a page it reserves), -EACCES, -EOPNOTSUPP (GPU
  * backend with no runtime), -ENODEV (no such device), -EFBIG (size beyond
  * what the backend can address).
  */
@@ -329,7 +353,8 @@ int hshm_shm_unlink_fd(const struct hshm_ctx *ctx, const char *url, int fd);
  * processes: others notice with hshm_shm_refresh().
  * Return: 0; -EINVAL (below hshm_min_image()), -EFBIG (beyond what the
  * backend can address), -ENOSPC/-ENOMEM (nothing changed: the old size and
- * mapping stay), -EOPNOTSUPP (attached gpu_malloc, V2 posix region).
+ * mapping stay; -ENOSPC only while the view reserves, hshm_set_reserve()),
+ * -EOPNOTSUPP (attached gpu_malloc, V2 posix region).
  */
 int hshm_shm_resize(struct hshm_backend *b, uint64_t image_size);
 
@@ -350,6 +375,17 @@ ssize_t hshm_image_pread(struct hshm_backend *b, void *buf, size_t n,
 			 uint64_t off);
 ssize_t hshm_image_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			  uint64_t off);
+
+/**
+ * hshm_set_reserve() - whether later grows of @b (hshm_shm_resize) and
+ * ranges zeroed (hshm_image_zero) reserve their pages (true, the default of
+ * a view made without HSHM_INIT_NORESERVE and of every attached view) or
+ * leave them sparse (false).  Pages already reserved stay so.  Private to
+ * this view, never stored in the region.  NULL @b: nothing.
+ * hshm_reserves() - the current choice (false for NULL).
+ */
+void hshm_set_reserve(struct hshm_backend *b, bool reserve);
+bool hshm_reserves(const struct hshm_backend *b);
 
 /** Ownership (private flag, never stored in the region). */
 void hshm_set_owner(struct hshm_backend *b);
@@ -406,8 +442,9 @@ int hshm_spare_pwrite(struct hshm_backend *b, size_t off, const void *buf,
 
 /**
  * hshm_image_zero() - make [@off, @off + @n) of the image read as zeros,
- * its pages still reserved (host regions: punch the range out of the object
- * and reserve it again; pwrite of zeros where the file system cannot punch).
+ * its pages still reserved while the view reserves (host regions: punch the
+ * range out of the object and reserve it again, hshm_set_reserve(); pwrite
+ * of zeros where the file system cannot punch).
  * The range is clamped to the image.
  * Return: 0; -EOPNOTSUPP (gpu_malloc), -EINVAL (not attached), -ENOSPC
  * (the range could not be reserved again), -errno.

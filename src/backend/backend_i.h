@@ -123,6 +123,16 @@ int hshm_obj_read_page(int fd, uint64_t size, unsigned char page[HSHM_PAGE]);
  */
 int hshm_obj_reserve(int fd, uint64_t off, uint64_t len);
 
+/**
+ * hshm_view_reserve() - hshm_obj_reserve() as @b's choice says: all of
+ * [@off, @off+@len) when @b reserves; with HSHM_FLAG_NORESERVE only the
+ * header page, and only when the range holds it and @b maps its object
+ * (init writes the header through the mapping: a page tmpfs cannot supply
+ * would be a SIGBUS there, an -ENOSPC here).  Return: 0 or -errno.
+ */
+int hshm_view_reserve(const struct hshm_backend *b, int fd, uint64_t off,
+		      uint64_t len);
+
 /** hshm_priv_page_alloc()/free() - one private anonymous zeroed page. */
 int hshm_priv_page_alloc(void **out);
 void hshm_priv_page_free(void *page);

@@ -82,6 +82,13 @@ HSHM_EXPORT int hshm_shm_init(struct hshm_backend *b,
 			 a ? "the null id cannot name a region" : "no args");
 		return finish(b, -EINVAL);
 	}
+	if (a->flags & ~(uint32_t)HSHM_INIT_FLAGS) {
+		hshm_log(ctx, LOG_ERR, "init %s: unknown flags 0x%x",
+			 b->ops->name, (unsigned)(a->flags & ~HSHM_INIT_FLAGS));
+		return finish(b, -EINVAL);
+	}
+	if (a->flags & HSHM_INIT_NORESERVE)
+		b->flags = HSHM_FLAG_NORESERVE;
 	return finish(b, b->ops->init(b, a));
 }
 
@@ -231,6 +238,21 @@ HSHM_EXPORT ssize_t hshm_image_pwrite(struct hshm_backend *b, const void *buf,
 }
 
 /* ---- ownership and accessors --------------------------------------------- */
+
+HSHM_EXPORT void hshm_set_reserve(struct hshm_backend *b, bool reserve)
+{
+	if (!b)
+		return;
+	if (reserve)
+		b->flags &= ~(uint64_t)HSHM_FLAG_NORESERVE;
+	else
+		b->flags |= HSHM_FLAG_NORESERVE;
+}
+
+HSHM_EXPORT bool hshm_reserves(const struct hshm_backend *b)
+{
+	return b && !(b->flags & HSHM_FLAG_NORESERVE);
+}
 
 HSHM_EXPORT void hshm_set_owner(struct hshm_backend *b)
 {

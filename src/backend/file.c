@@ -196,7 +196,7 @@ static int file_grow(struct hshm_backend *b, const struct hshm_v1_layout *l,
 	char *image;
 	int err;
 
-	err = hshm_obj_reserve(b->fd, old, size - old);
+	err = hshm_view_reserve(b, b->fd, old, size - old);
 	if (err) {
 		fail(b, "reserving space to grow", err);
 		goto restore_size;
@@ -473,6 +473,16 @@ static int zero_by_write(struct hshm_backend *b, uint64_t off, uint64_t n)
 	return 0;
 }
 
+int hshm_view_reserve(const struct hshm_backend *b, int fd, uint64_t off,
+		      uint64_t len)
+{
+	if (!(b->flags & HSHM_FLAG_NORESERVE))
+		return hshm_obj_reserve(fd, off, len);
+	if (off > 0 || hshm_file_nomap(b))
+		return 0;
+	return hshm_obj_reserve(fd, 0, len < HSHM_PAGE ? len : HSHM_PAGE);
+}
+
 int hshm_file_zero(struct hshm_backend *b, uint64_t off, uint64_t n)
 {
 	int err;
@@ -485,6 +495,6 @@ int hshm_file_zero(struct hshm_backend *b, uint64_t off, uint64_t n)
 			return fail(b, "punching a range of", -errno);
 		return zero_by_write(b, off, n);
 	}
-	err = hshm_obj_reserve(b->fd, off, n);
+	err = hshm_view_reserve(b, b->fd, off, n);
 	return err ? fail(b, "reserving a zeroed range of", err) : 0;
 }

@@ -145,7 +145,7 @@ static int gm_init(struct hshm_backend *b, const struct hshm_init_args *a)
 	}
 	gm_adopt(b, dev, shadow, a->device, false);
 	b->url[0] = '\0';
-	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
+	b->flags |= HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 }
 

@@ -127,7 +127,7 @@ static int gsm_create(struct hshm_backend *b, uint64_t size)
 		r = gsm_fail(b, "fchmod of", -errno);
 		goto remove_object;
 	}
-	r = hshm_obj_reserve(fd, 0, size);
+	r = hshm_view_reserve(b, fd, 0, size);
 	if (r < 0) {
 		gsm_fail(b, "reserving the pages of", r);
 		goto remove_object;
@@ -192,7 +192,7 @@ static int gsm_init(struct hshm_backend *b, const struct hshm_init_args *a)
 		hshm_obj_unlink(b->ctx, b->url);
 		return r;
 	}
-	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
+	b->flags |= HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 
 remove_object:
@@ -327,7 +327,7 @@ static int gsm_resize(struct hshm_backend *b, uint64_t size)
 		return gsm_fail(b, "resize (too small, or no GPU) of", -EINVAL);
 	if (!b->image)
 		return hshm_file_resize(b, size); /* no_map: nothing registered */
-	if (size > old && (r = hshm_obj_reserve(b->fd, old, size - old)) < 0) {
+	if (size > old && (r = hshm_view_reserve(b, b->fd, old, size - old)) < 0) {
 		gsm_fail(b, "reserving space to grow", r);
 		goto restore_size;
 	}

@@ -39,7 +39,7 @@ static int malloc_make(struct hshm_backend *b, int fd, uint64_t size)
 		err = fail(b, "ftruncate of the memfd", -errno);
 		goto close_fd;
 	}
-	err = hshm_obj_reserve(fd, 0, size);
+	err = hshm_view_reserve(b, fd, 0, size);
 	if (err) {
 		fail(b, "reserving the pages of the memfd", err);
 		goto close_fd;
@@ -80,7 +80,7 @@ static int malloc_init(struct hshm_backend *b, const struct hshm_init_args *a)
 		hshm_file_unmap(b);
 		return err;
 	}
-	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
+	b->flags |= HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 }
 

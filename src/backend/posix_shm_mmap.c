@@ -54,7 +54,7 @@ static int posix_make(struct hshm_backend *b, int fd, uint64_t size)
 		err = fail(b, "ftruncate of", -errno);
 		goto unlink_obj;
 	}
-	err = hshm_obj_reserve(fd, 0, size);
+	err = hshm_view_reserve(b, fd, 0, size);
 	if (err) {
 		fail(b, "reserving the pages of", err);
 		goto unlink_obj;
@@ -108,7 +108,7 @@ static int posix_init(struct hshm_backend *b, const struct hshm_init_args *a)
 		hshm_file_unmap(b);
 		goto free_priv;
 	}
-	b->flags = HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
+	b->flags |= HSHM_FLAG_INITIALIZED | HSHM_FLAG_OWNED;
 	return 0;
 
 close_fd:
