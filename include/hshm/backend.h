@@ -368,8 +368,13 @@ int hshm_shm_refresh(struct hshm_backend *b);
 /**
  * hshm_image_pread()/hshm_image_pwrite() - copy bytes of the image, clamped
  * to its size; device copies for gpu_malloc.  No header protection here.
- * Return: bytes copied (0 at or past the end), -EINVAL (@buf NULL with
- * @n > 0, or @b not attached; logged), -EIO (GPU copy failed).
+ * Return: bytes copied (0 at or past the end; under ctx->no_map a write
+ * may copy fewer than asked when the object's file system runs out of
+ * pages for an unreserved region, and the next write then fails), -EINVAL
+ * (@buf NULL with @n > 0, or @b not attached; logged), -EIO (GPU copy
+ * failed; under no_map, the object shorter than the view), -ENOSPC (no_map:
+ * no page left for an unreserved region, HSHM_INIT_NORESERVE), -errno of
+ * pread/pwrite.
  */
 ssize_t hshm_image_pread(struct hshm_backend *b, void *buf, size_t n,
 			 uint64_t off);

@@ -355,14 +355,17 @@ static ssize_t fd_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			 uint64_t off)
 {
 	uint64_t size;
+	ssize_t w;
 	int err = hshm_obj_size(b->fd, &size);
 
 	if (err)
 		return err;
 	if (size < off + n)
 		return -EIO;
-	err = pwrite_all(b->fd, buf, n, off);
-	return err ? err : (ssize_t)n;
+	/* a short count, not -EIO: an unreserved object's file system ran
+	 * out of pages part way (the next call gets -ENOSPC), as write(2) */
+	w = pwrite(b->fd, buf, n, (off_t)off);
+	return w < 0 ? -errno : w;
 }
 
 ssize_t hshm_host_pread(struct hshm_backend *b, void *buf, size_t n,

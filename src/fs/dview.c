@@ -92,6 +92,7 @@ int dview_set_length(struct hshmfs *fs, struct hnode *n, uint64_t len)
 	if (err)
 		return err;
 	pthread_rwlock_wrlock(&r->map_lock);
+	region_reserve_apply(fs, n);
 	if (len < r->length)
 		err = hshm_image_zero(&r->be, hshm_data_offset(&r->be) + len,
 				      r->length - len);

@@ -35,6 +35,7 @@ struct new_region {
 	uint64_t size;
 	int gpu;
 	bool dview;
+	bool reserve;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -54,6 +55,7 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		/* no host pages to show at offset 0: gpu_malloc is an image */
 		nr->dview = nr->kind != HSHM_GPU_MALLOC &&
 			    dview_of_dir(fs, dir);
+		nr->reserve = region_reserve_of_dir(fs, dir);
 		/* no setuid/setgid (killpriv, passthrough.c), no sticky bit
 		 * (it marks GPU regions) */
 		nr->mode = S_IFREG | (mode & 0777);
@@ -73,8 +75,8 @@ static int create_node(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	int err = create_prepare(req, fs, parent, name, mode, &nr);
 
 	if (!err)
-		err = region_create(fs, &r, nr.kind, nr.size, nr.gpu, nr.uid,
-				    nr.gid, nr.mode);
+		err = region_create(fs, &r, nr.kind, nr.size, nr.gpu,
+				    nr.reserve, nr.uid, nr.gid, nr.mode);
 	if (err)
 		return err;
 	r->dview = nr.dview;

@@ -32,7 +32,7 @@ enum hshmfs_log_to { HSHMFS_LOG_AUTO = 0, HSHMFS_LOG_SYSLOG, HSHMFS_LOG_STDERR,
 struct hshmfs_rawopts {
 	char *backend, *size, *shm_dir, *prefix, *gpu, *mode, *io, *mmap;
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
-	char *state_dir;
+	char *state_dir, *reserve;
 	int hshm_links;
 	char *source; /* first non-option argument (mount.fuse3 form) */
 	char *log;
@@ -54,9 +54,12 @@ struct hshmfs_config {
 	enum hshmfs_mmap mmap;
 	char gpu_runtime[16];           /* "auto", "cuda", "hip", "double", "none" */
 	bool hshm_links;
+	bool reserve;                   /* reserve=: regions reserve their pages
+	                                 * unless a directory says otherwise */
 	char links_root[PATH_MAX];      /* parent of chimaera_<user>/ (/tmp) */
 	/* given on the command line (they win over what a remount restores) */
 	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
+	bool set_reserve;
 	enum hshmfs_upstream upstream;  /* the /.hshm view */
 	enum hshmfs_log_to log_to;      /* log=: where log lines go */
 	char log_path[PATH_MAX];        /* its syslog socket or file */
@@ -149,6 +152,8 @@ struct hdir {
 	int dview;                   /* user.hshm.view: -1 inherit, 0 image,
 	                              * 1 data (dview.c) */
 	int view;                    /* HSHMFS_VIEW_*: part of /.hshm */
+	int reserve;                 /* user.hshm.reserve: -1 inherit, 0 sparse
+	                              * regions, 1 reserved (region.c) */
 	struct { dev_t dev; ino_t ino; } *dismissed; /* rm'ed in the view */
 	size_t ndismissed;
 };
@@ -367,7 +372,14 @@ void region_free(struct hregion *r);
  * permission bits of @mode.  No lock needed.  0 or -errno (logged). */
 int region_create(struct hshmfs *fs, struct hregion **out,
 		  enum hshm_backend_kind kind, uint64_t size, int gpu,
-		  uid_t uid, gid_t gid, mode_t mode);
+		  bool reserve, uid_t uid, gid_t gid, mode_t mode);
+/** Whether regions made or grown in @dir reserve their pages: the nearest
+ * user.hshm.reserve up from @dir, else the mount's reserve= (tree lock
+ * held; @dir may be NULL: an unlinked node's). */
+bool region_reserve_of_dir(struct hshmfs *fs, struct hnode *dir);
+/** Make @n's view reserve (or not) as its directory says now, before a
+ * grow or a zeroed range (tree lock, node lock, map_lock for writing). */
+void region_reserve_apply(struct hshmfs *fs, struct hnode *n);
 /** Free a region that was never linked (create lost a race). */
 void region_discard(struct hregion *r);
 /** Release the region of an unlinked node: destroy if owned, else detach. */

@@ -122,6 +122,7 @@ static struct hdir *hdir_new(void)
 	}
 	d->gpu = -1;
 	d->dview = -1;
+	d->reserve = -1;
 	return d;
 }
 

@@ -24,7 +24,8 @@
  *                                 u32 zero
  *                         entries (count of them), each:
  *   u8 type ('R' root, 'D' directory, 'L' symlink), u8 flags (1: backend
- *   set, 2: size set, 4: view set, 8: the view is data), u16 path length, u32 mode, u32 uid, u32 gid,
+ *   set, 2: size set, 4: view set, 8: the view is data, 16: reserve set,
+ *   32: reserve is 1), u16 path length, u32 mode, u32 uid, u32 gid,
  *   u32 backend, i32 gpu (-1: inherit), u64 size, i64 mtime s, u32 mtime ns,
  *   u32 target length, then the path (relative to the root, no NUL), then
  *   the symlink target.
@@ -119,7 +120,9 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 	a.mtime = n->mtime;
 	if (d) {
 		a.flags = (d->has_backend ? 1 : 0) | (d->has_size ? 2 : 0) |
-			  (d->dview >= 0 ? 4 : 0) | (d->dview == 1 ? 8 : 0);
+			  (d->dview >= 0 ? 4 : 0) | (d->dview == 1 ? 8 : 0) |
+			  (d->reserve >= 0 ? 16 : 0) |
+			  (d->reserve == 1 ? 32 : 0);
 		a.backend = d->backend;
 		a.gpu = d->gpu;
 		a.size = d->size;
@@ -255,8 +258,8 @@ static int entry_check(const struct ns_entry *e)
 	if ((e->mode & S_IFMT) != want || e->mtime_nsec >= 1000000000u ||
 	    e->backend >= HSHM_BACKEND_KIND_COUNT || e->gpu < -1 ||
 	    (e->type == 'L') != (e->target_len > 0) ||
-	    ((e->flags & 2) && e->size == 0) || (e->flags & ~15u) ||
-	    (e->flags & 12) == 8)
+	    ((e->flags & 2) && e->size == 0) || (e->flags & ~63u) ||
+	    (e->flags & 12) == 8 || (e->flags & 48) == 32)
 		return -EBADMSG;
 	if (e->type == 'R')
 		return e->path_len ? -EBADMSG : 0;
@@ -501,6 +504,7 @@ static void apply_attrs(struct hnode *n, const struct ns_entry *e)
 	n->dir->backend = (enum hshm_backend_kind)e->backend;
 	n->dir->has_size = (e->flags & 2) != 0;
 	n->dir->dview = (e->flags & 4) ? (e->flags & 8) != 0 : -1;
+	n->dir->reserve = (e->flags & 16) ? (e->flags & 32) != 0 : -1;
 	n->dir->size = e->size;
 	n->dir->gpu = e->gpu;
 }
@@ -524,6 +528,8 @@ static void apply_root(struct hshmfs *fs, const struct ns_entry *e)
 		r->dir->has_size = false;
 	if (c->set_gpu)
 		r->dir->gpu = -1;
+	if (c->set_reserve)
+		r->dir->reserve = -1;
 }
 
 /* The directory that holds @e (created by earlier entries), and its name. */

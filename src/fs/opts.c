@@ -122,6 +122,7 @@ static const struct fuse_opt hshmfs_opt_table[] = {
 	HOPT("upstream=%s", upstream),
 	HOPT("state_dir=%s", state_dir),
 	HOPT("log=%s", log),
+	HOPT("reserve=%s", reserve),
 	/* libfuse's too (kept): the log goes to stderr in the foreground */
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_FOREGROUND),
@@ -182,6 +183,9 @@ void hshmfs_opts_help(void)
 	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n"
 	       "    -o log=WHERE           syslog, syslog:/SOCKET, stderr or /FILE\n"
 	       "                           (syslog; stderr with -f or -d)\n"
+	       "    -o reserve=1|0         new regions reserve their memory at create and\n"
+	       "                           on growth (1), or stay sparse as in upstream\n"
+	       "                           HSHM (0); directories: user.hshm.reserve\n"
 	       "    -o state_dir=DIR       the daemon's private state (/run/hshmfs;\n"
 	       "                           $XDG_RUNTIME_DIR/hshmfs for a user)\n");
 }
@@ -301,11 +305,25 @@ static int cfg_log(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 	return 0;
 }
 
+static int cfg_reserve(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
+{
+	if (!r->reserve)
+		return 0;
+	if (!strcmp(r->reserve, "1"))
+		c->reserve = true;
+	else if (!strcmp(r->reserve, "0"))
+		c->reserve = false;
+	else
+		return bad("reserve", r->reserve, "want 1 or 0");
+	return 0;
+}
+
 static void cfg_defaults(struct hshmfs_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->backend = HSHM_POSIX_SHM_MMAP;
 	c->size = HSHM_MIN_BACKEND_SIZE;
+	c->reserve = true; /* docs/performance.md, "Creating without reserving" */
 	c->root_mode = 01777;
 	c->root_uid = getuid();
 	c->root_gid = getgid();
@@ -330,6 +348,9 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 		err = cfg_modes(raw, cfg);
 	if (!err)
 		err = cfg_log(raw, cfg);
+	if (!err)
+		err = cfg_reserve(raw, cfg);
+	cfg->set_reserve = raw->reserve;
 	cfg->hshm_links = raw->hshm_links;
 	cfg->set_backend = raw->backend;
 	cfg->set_size = raw->size;
@@ -346,7 +367,8 @@ void hshmfs_opts_free(struct hshmfs_rawopts *raw)
 			  &raw->prefix, &raw->gpu, &raw->mode, &raw->io,
 			  &raw->mmap, &raw->gpu_runtime, &raw->uid, &raw->gid,
 			  &raw->links_root, &raw->upstream, &raw->source,
-			  &raw->log, &raw->mountpoint, &raw->state_dir };
+			  &raw->log, &raw->mountpoint, &raw->state_dir,
+			  &raw->reserve };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -95,10 +95,26 @@ static bool kind_has_object(enum hshm_backend_kind kind)
 	return kind == HSHM_POSIX_SHM_MMAP || kind == HSHM_GPU_SHM_MMAP;
 }
 
-static int region_init_backend(struct hshmfs *fs, struct hregion *r,
-			       uint64_t size, int gpu)
+bool region_reserve_of_dir(struct hshmfs *fs, struct hnode *dir)
 {
-	struct hshm_init_args a = { .size = size, .device = gpu };
+	for (; dir; dir = dir->parent)
+		if (dir->dir && dir->dir->reserve >= 0)
+			return dir->dir->reserve == 1;
+	return fs->cfg.reserve;
+}
+
+void region_reserve_apply(struct hshmfs *fs, struct hnode *n)
+{
+	hshm_set_reserve(&n->region->be, region_reserve_of_dir(fs, n->parent));
+}
+
+static int region_init_backend(struct hshmfs *fs, struct hregion *r,
+			       uint64_t size, int gpu, bool reserve)
+{
+	struct hshm_init_args a = {
+		.size = size, .device = gpu,
+		.flags = reserve ? 0 : HSHM_INIT_NORESERVE,
+	};
 	char url[HSHM_URL_MAX];
 	int err = -EEXIST;
 
@@ -155,7 +171,7 @@ void region_discard(struct hregion *r)
 
 int region_create(struct hshmfs *fs, struct hregion **out,
 		  enum hshm_backend_kind kind, uint64_t size, int gpu,
-		  uid_t uid, gid_t gid, mode_t mode)
+		  bool reserve, uid_t uid, gid_t gid, mode_t mode)
 {
 	struct hregion *r;
 	int err = hshm_backend_available(&fs->hctx, kind);
@@ -169,7 +185,7 @@ int region_create(struct hshmfs *fs, struct hregion **out,
 	r = region_new(kind);
 	if (!r)
 		return -ENOMEM;
-	err = region_init_backend(fs, r, size, gpu);
+	err = region_init_backend(fs, r, size, gpu, reserve);
 	if (err) {
 		HSHMFS_LOG(FUSE_LOG_ERR, "create: %s region of %llu bytes: %s\n",
 			   hshm_backend_kind_name(kind),
@@ -344,6 +360,7 @@ int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size)
 	err = region_follow(r);
 	if (!err) {
 		meta_wipe(r); /* the old record's page becomes data when growing */
+		region_reserve_apply(fs, n);
 		err = hshm_shm_resize(&r->be, size);
 	}
 	if (!r->damaged)

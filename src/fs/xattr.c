@@ -144,6 +144,7 @@ static const struct xattr_def xattr_defs[] = {
 	{ "state", XA_REG, false, false },
 	{ "size", XA_DIR, true, false },
 	{ "view", XA_REG | XA_DIR, false, false },
+	{ "reserve", XA_REG | XA_DIR, false, false },
 	{ "holders", XA_INSPECT, false, false },
 	{ "nholders", XA_INSPECT, false, false },
 	{ "liveness", XA_INSPECT, false, false },
@@ -204,6 +205,9 @@ static int reg_value(struct hshmfs *fs, struct hnode *n, const char *a,
 		return snprintf(out, len, "%s", hshm_layout_name(be->layout));
 	if (!strcmp(a, "view"))
 		return snprintf(out, len, "%s", r->dview ? "data" : "image");
+	if (!strcmp(a, "reserve")) /* what its next grow does */
+		return snprintf(out, len, "%d",
+				region_reserve_of_dir(fs, n->parent) ? 1 : 0);
 	return -ENODATA;
 }
 
@@ -224,6 +228,9 @@ static int dir_value(struct hshmfs *fs, struct hnode *n, const char *a,
 	if (!strcmp(a, "view"))
 		return snprintf(out, len, "%s", dview_of_dir(fs, n) ? "data"
 								     : "image");
+	if (!strcmp(a, "reserve"))
+		return snprintf(out, len, "%d",
+				region_reserve_of_dir(fs, n) ? 1 : 0);
 	return -ENODATA;
 }
 
@@ -437,6 +444,15 @@ static int set_dir(struct hshmfs *fs, struct hnode *n, const char *a,
 		return err ? refuse(n, name, v, len, err, "want image or data")
 			   : 0;
 	}
+	if (!strcmp(a, "reserve")) {
+		bool on;
+
+		err = hshmfs_xattr_parse_bool(v, len, &on);
+		if (err)
+			return refuse(n, name, v, len, err, "want 1 or 0");
+		d->reserve = on;
+		return 0;
+	}
 	if (!strcmp(a, "data_id")) {
 		err = hshmfs_xattr_parse_int(v, len, &gpu);
 		if (err)
@@ -548,6 +564,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 			n->dir->has_size = false;
 		else if (!strcmp(d->name, "view"))
 			n->dir->dview = -1;
+		else if (!strcmp(d->name, "reserve"))
+			n->dir->reserve = -1;
 		else
 			n->dir->gpu = -1;
 		node_unlock(n);
