@@ -17,7 +17,7 @@ eq "$(xa . size)" 2097152 "root user.hshm.size comes from size=2M"
 ok "touch creates a region" touch r
 eq "$(stat -c %F r)" "regular file" "region is a regular file"
 names=$(getfattr -d --absolute-names r 2>/dev/null | sed -n 's/=.*//p' | sort | tr '\n' ' ')
-eq "$names" "user.hshm.backend user.hshm.backend_size user.hshm.data_capacity user.hshm.data_id user.hshm.data_offset user.hshm.id user.hshm.kind user.hshm.layout user.hshm.mmap user.hshm.owned user.hshm.state user.hshm.url user.hshm.view " \
+eq "$names" "user.hshm.backend user.hshm.backend_size user.hshm.data_capacity user.hshm.data_id user.hshm.data_offset user.hshm.id user.hshm.kind user.hshm.layout user.hshm.mmap user.hshm.owned user.hshm.reserve user.hshm.state user.hshm.url user.hshm.view " \
 	"getfattr -d lists every region xattr"
 eq "$(xa r backend)" posix_shm_mmap "region backend"
 eq "$(xa r backend_size)" 2097152 "region backend_size = inherited size"
@@ -52,7 +52,7 @@ ok "mkdir" mkdir d
 ok "setfattr user.hshm.size 64M on a dir" setfattr -n user.hshm.size -v 64M d
 eq "$(xa d size)" 67108864 "dir size reads back in bytes"
 dnames=$(getfattr -d --absolute-names d 2>/dev/null | sed -n 's/=.*//p' | sort | tr '\n' ' ')
-eq "$dnames" "user.hshm.backend user.hshm.data_id user.hshm.size user.hshm.view " "getfattr -d on a dir lists backend, data_id, size, view"
+eq "$dnames" "user.hshm.backend user.hshm.data_id user.hshm.reserve user.hshm.size user.hshm.view " "getfattr -d on a dir lists backend, data_id, reserve, size, view"
 ok "touch d/r" touch d/r
 eq "$(xa d/r backend_size)" 67108864 "64M region"
 eq "$(stat -c %s d/r)" $((67108864 + 4096)) "64M region st_size"
