@@ -546,10 +546,25 @@ static void g_warm(const struct side sd[2], const struct side *pt)
 	wfile_close(&w[DEVSHM]);
 }
 
+/* @out: a directory of @s whose regions are made sparse (user.hshm.reserve
+ * 0), path in @dir. */
+static void sparse_side(const struct side *s, struct side *out, char *dir,
+			size_t len)
+{
+	path_of(dir, len, s, "meta.sparse");
+	if (mkdir(dir, 0755))
+		die("mkdir %s: %s", dir, strerror(errno));
+	if (setxattr(dir, "user.hshm.reserve", "0", 1, 0))
+		die("setxattr %s user.hshm.reserve=0: %s (an hshmfs without "
+		    "it?)", dir, strerror(errno));
+	*out = (struct side){ .dir = dir, .hshmfs = true };
+}
+
 static void g_meta(const struct side sd[2])
 {
-	char p[4096], name[96];
-	struct row *r, *rr;
+	char p[4096], name[96], sparse_dir[4096];
+	struct row *r, *rr, *rz;
+	struct side nr[2];
 
 	for (int i = 0; i < 2; i++) {
 		int fd;
@@ -571,14 +586,21 @@ static void g_meta(const struct side sd[2])
 	}
 	snprintf(name, sizeof(name), "create+truncate(%" PRIu64 " MiB)+unlink",
 		 o.meta_size / MIB);
-	r = row_add(name, U_OPS, o.meta_n, 0.25, NULL);
+	r = row_add(name, U_OPS, o.meta_n, 0, NULL);
 	snprintf(name, sizeof(name), " same, /dev/shm also fallocates");
 	rr = row_add(name, U_OPS, o.meta_n, 0.25, NULL);
+	snprintf(name, sizeof(name), " same, user.hshm.reserve=0");
+	rz = row_add(name, U_OPS, o.meta_n, 0.25, NULL);
+	sparse_side(&sd[HSHMFS], &nr[HSHMFS], sparse_dir, sizeof(sparse_dir));
+	nr[DEVSHM] = sd[DEVSHM];
 	for (int rep = 0; rep < o.reps; rep++)
 		for (int k = 0; k < 2; k++) {
 			t_meta(&sd[side_at(rep, k)], r, false);
 			t_meta(&sd[side_at(rep, k)], rr, true);
+			t_meta(&nr[side_at(rep, k)], rz, false);
 		}
+	if (rmdir(sparse_dir))
+		die("rmdir %s: %s", sparse_dir, strerror(errno));
 }
 
 static void readdir_fill(const struct side *s, bool make)
