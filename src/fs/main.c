@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -137,9 +138,30 @@ static int build_tree(struct hshmfs *fs)
 	return err;
 }
 
+/*
+ * The daemon keeps every region's object open (one fd each), so the soft
+ * open-file limit, often 1024, would cap a mount at about that many
+ * regions: raise it to the hard limit, which only an administrator can
+ * raise (docs/performance.md, "Scale").
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		HSHMFS_LOG(FUSE_LOG_WARNING, "raising the open-file limit to "
+			   "%llu: %s\n", (unsigned long long)rl.rlim_max,
+			   strerror(errno));
+}
+
 static int setup(struct hshmfs *fs)
 {
 	int err;
+
+	raise_fd_limit();
 
 	hshm_ctx_init(&fs->hctx);
 	fs->hctx.log = fuse_log_to_hshm;
