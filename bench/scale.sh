@@ -13,14 +13,19 @@
 #    after it and per region added; LOOKUPS stat(2) of names spread over
 #    the directory; one full readdir.  The same lookup and readdir on a
 #    tmpfs directory of N empty files.
-# 2. directories: DIRS empty directories, remount, VmRSS per directory.
-# 3. threads: scale_ops io with 1, 2, 4, 8 threads, IO_MIB MiB each, on a
+# 2. the directory of step 1 grown to ENTRIES entries with empty
+#    directories (the regions are capped by the open-file limit): stat(2)
+#    of LOOKUPS names cold (first after a remount), expired (past the 1 s
+#    entry timeout) and cached, and readdir, against the same on tmpfs
+#    (medians of REMOUNTS).
+# 3. directories: DIRS empty directories, remount, VmRSS per directory.
+# 4. threads: scale_ops io with 1, 2, 4, 8 threads, IO_MIB MiB each, on a
 #    region per thread and on one region, against /dev/shm (warm pwrite,
 #    pread, mmap memcpy write and read; aggregate GB/s).
 #
 # Environment: RESERVE (0; 1 reserves N MiB), REMOUNTS (3), LOOKUPS
-# (10000), DIRS (10000; 0 skips), IO_MIB (64; 0 skips), THREADS ("1 2 4
-# 8"), SCALE_OPS (build/bench/bench/scale_ops).
+# (10000), ENTRIES (100000; 0 skips), DIRS (10000; 0 skips), IO_MIB (64; 0 skips), THREADS ("1 2 4
+# 8"), IO_REPS (3), SCALE_OPS (build/bench/bench/scale_ops).
 # Needs root (the daemon keeps one fd per region: the open-file limit is
 # raised to 2N + 4096 for it).  Memory: about 8 KiB of tmpfs and 2 KiB of
 # daemon per region with RESERVE=0 (100,000 regions: about 1 GiB in all),
@@ -37,8 +42,10 @@ reserve=${RESERVE:-0}
 remounts=${REMOUNTS:-3}
 lookups=${LOOKUPS:-10000}
 ndirs=${DIRS:-10000}
+entries=${ENTRIES:-100000}
 io_mib=${IO_MIB:-64}
 threads=(${THREADS:-1 2 4 8})
+io_reps=${IO_REPS:-3}
 work=$(mktemp -d /tmp/hshmfs-scale.XXXXXX)
 shm=$(mktemp -d /dev/shm/hshmfs-scale.XXXXXX)
 plain=$(mktemp -d /dev/shm/hshmfs-scale-plain.XXXXXX)
@@ -66,6 +73,14 @@ ms() { echo "($2 - $1) * 1000" | bc -l | xargs printf '%.1f'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 us() { "$ops" "$@" | awk '{print $2}'; } # the us_per_op of a step
+# cells "a b c d" ...: the median of each column
+cells() {
+	local c out=()
+	for c in 1 2 3 4; do
+		out+=("$(median $(printf '%s\n' "$@" | awk -v c=$c '{print $c}'))")
+	done
+	echo "${out[*]}"
+}
 
 # up: start the daemon; T = the ms until the mount shows.
 up() {
@@ -127,6 +142,38 @@ for n in "${counts[@]}"; do
 	down
 done
 
+if [ "$entries" -gt 0 ] && [ "$entries" -gt "$prev_n" ]; then
+	echo "# the directory of step 1 grown to $entries entries: its $prev_n regions and $((entries - prev_n)) empty directories"
+	up
+	"$ops" mkdirs "$mnt/d" "$prev_n" "$entries" >/dev/null
+	"$ops" mkdirs "$plain/d" "$prev_n" "$entries" >/dev/null
+	down
+	lc=() lx=() lw=() lt=() rc=() rw=() rt=()
+	for _ in $(seq "$remounts"); do
+		up # cold: nothing of the directory in the kernel's caches
+		rc+=("$("$ops" readdir "$mnt/d" | awk '{print $6}')")
+		down
+		up
+		lc+=("$(us lookup "$mnt/d" "$entries" "$lookups" "$prev_n")")
+		sleep 1.2 # past entry_timeout and attr_timeout (1 s)
+		lx+=("$(us lookup "$mnt/d" "$entries" "$lookups" "$prev_n")")
+		lw+=("$(us lookup "$mnt/d" "$entries" "$lookups" "$prev_n")")
+		lt+=("$(us lookup "$plain/d" "$entries" "$lookups" "$prev_n")")
+		rw+=("$("$ops" readdir "$mnt/d" | awk '{print $6}')")
+		rt+=("$("$ops" readdir "$plain/d" | awk '{print $6}')")
+		down
+	done
+	printf 'stat(2) us: cold %s, expired %s, cached %s; tmpfs %s\n' \
+		"$(median "${lc[@]}")" "$(median "${lx[@]}")" \
+		"$(median "${lw[@]}")" "$(median "${lt[@]}")"
+	printf 'readdir ms: cold %s, again %s; tmpfs %s (medians of %d)\n' \
+		"$(median "${rc[@]}")" "$(median "${rw[@]}")" \
+		"$(median "${rt[@]}")" "$remounts"
+	up
+	rm -rf "$mnt/d"/d* "$plain/d"/d*
+	down
+fi
+
 if [ "$ndirs" -gt 0 ]; then
 	echo "# directories ($ndirs empty ones beside the $prev_n regions)"
 	up
@@ -142,16 +189,19 @@ if [ "$ndirs" -gt 0 ]; then
 fi
 
 if [ "$io_mib" -gt 0 ]; then
-	echo "# threads: $io_mib MiB per thread, $(nproc) CPUs, GB/s aggregate (hshmfs / /dev/shm)"
+	echo "# threads: $io_mib MiB per thread, $(nproc) CPUs, GB/s aggregate (hshmfs / /dev/shm), medians of $io_reps"
 	up
 	mkdir -p "$mnt/io" "$plain/io"
 	printf '%7s %5s %17s %17s %17s %17s\n' threads files write read mmap_write mmap_read
 	for t in "${threads[@]}"; do
 		for one in 0 1; do
-			h=$("$ops" io "$mnt/io" "$t" "$io_mib" "$one" | awk '{print $2}' | xargs)
-			p=$("$ops" io "$plain/io" "$t" "$io_mib" "$one" | awk '{print $2}' | xargs)
-			read -r hw hr hmw hmr <<<"$h"
-			read -r pw pr pmw pmr <<<"$p"
+			hs=() ps=()
+			for _ in $(seq "$io_reps"); do # interleaved, median per cell
+				hs+=("$("$ops" io "$mnt/io" "$t" "$io_mib" "$one" | awk '{print $2}' | xargs)")
+				ps+=("$("$ops" io "$plain/io" "$t" "$io_mib" "$one" | awk '{print $2}' | xargs)")
+			done
+			read -r hw hr hmw hmr <<<"$(cells "${hs[@]}")"
+			read -r pw pr pmw pmr <<<"$(cells "${ps[@]}")"
 			printf '%7d %5s %8s/%-8s %8s/%-8s %8s/%-8s %8s/%-8s\n' "$t" \
 				"$([ "$one" = 1 ] && echo 1 || echo "$t")" \
 				"$hw" "$pw" "$hr" "$pr" "$hmw" "$pmw" "$hmr" "$pmr"

@@ -5,8 +5,10 @@
  *   scale_ops mkmany DIR FROM TO        create DIR/r<FROM>..r<TO - 1> (7
  *                                       digits; open+close)
  *   scale_ops mkdirs DIR FROM TO        mkdir DIR/d<FROM>..
- *   scale_ops lookup DIR N COUNT        stat COUNT names of the N, spread
- *                                       over the directory (a fixed stride)
+ *   scale_ops lookup DIR N COUNT [R]    stat COUNT names of the N, spread
+ *                                       over the directory (a fixed stride);
+ *                                       names from R on are d<i> (default:
+ *                                       all are r<i>)
  *   scale_ops readdir DIR               one full listing (getdents)
  *   scale_ops io DIR THREADS MIB ONE    T threads, MIB MiB each: warm
  *                                       pwrite, pread, mmap write and read;
@@ -91,7 +93,9 @@ static int do_mkmany(const char *dir, uint64_t from, uint64_t to, bool dirs)
 	return 0;
 }
 
-static int do_lookup(const char *dir, uint64_t n, uint64_t count)
+/* Names below @nreg are regions (r...), the rest directories (d...). */
+static int do_lookup(const char *dir, uint64_t n, uint64_t count,
+		     uint64_t nreg)
 {
 	uint64_t stride = 7919; /* a prime: every name once per n steps */
 	char p[4096];
@@ -99,7 +103,9 @@ static int do_lookup(const char *dir, uint64_t n, uint64_t count)
 	double t0 = now();
 
 	for (uint64_t k = 0; k < count; k++) {
-		name_of(p, sizeof(p), dir, 'r', (k * stride) % n);
+		uint64_t i = (k * stride) % n;
+
+		name_of(p, sizeof(p), dir, i < nreg ? 'r' : 'd', i);
 		if (stat(p, &st))
 			die("stat %s: %s", p, strerror(errno));
 	}
@@ -277,15 +283,16 @@ int main(int argc, char **argv)
 		return do_mkmany(argv[2], strtoull(argv[3], NULL, 10),
 				 strtoull(argv[4], NULL, 10),
 				 !strcmp(argv[1], "mkdirs"));
-	if (argc == 5 && !strcmp(argv[1], "lookup"))
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "lookup"))
 		return do_lookup(argv[2], strtoull(argv[3], NULL, 10),
-				 strtoull(argv[4], NULL, 10));
+				 strtoull(argv[4], NULL, 10),
+				 strtoull(argv[argc == 6 ? 5 : 3], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "readdir"))
 		return do_readdir(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "io"))
 		return do_io(argv[2], atoi(argv[3]),
 			     strtoull(argv[4], NULL, 10), atoi(argv[5]) != 0);
 	fprintf(stderr, "usage: scale_ops mkmany|mkdirs DIR FROM TO | lookup DIR N "
-		"COUNT | readdir DIR | io DIR THREADS MIB ONE\n");
+		"COUNT [R] | readdir DIR | io DIR THREADS MIB ONE\n");
 	return 2;
 }
