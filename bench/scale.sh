@@ -170,7 +170,7 @@ if [ "$entries" -gt 0 ] && [ "$entries" -gt "$prev_n" ]; then
 		"$(median "${rc[@]}")" "$(median "${rw[@]}")" \
 		"$(median "${rt[@]}")" "$remounts"
 	up
-	rm -rf "$mnt/d"/d* "$plain/d"/d*
+	find "$mnt/d" "$plain/d" -mindepth 1 -maxdepth 1 -type d -delete
 	down
 fi
 
