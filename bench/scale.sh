@@ -203,7 +203,7 @@ if [ "$io_mib" -gt 0 ]; then
 			read -r hw hr hmw hmr <<<"$(cells "${hs[@]}")"
 			read -r pw pr pmw pmr <<<"$(cells "${ps[@]}")"
 			printf '%7d %5s %8s/%-8s %8s/%-8s %8s/%-8s %8s/%-8s\n' "$t" \
-				"$([ "$one" = 1 ] && echo 1 || echo "$t")" \
+				"$([ "$one" = 1 ] && echo one || echo each)" \
 				"$hw" "$pw" "$hr" "$pr" "$hmw" "$pmw" "$hmr" "$pmr"
 		done
 	done
