@@ -98,6 +98,32 @@ static void test_nomap_sparse(void **state)
 	hshm_shm_destroy(&b);
 }
 
+/* Through the daemon's write window, a write allocates only its pages. */
+static void test_window_sparse(void **state)
+{
+	struct fixture *f = *state;
+	struct hshm_backend b;
+	char v[4096];
+
+	f->ctx.no_map = true;
+	f->ctx.write_window = true;
+	memset(v, 7, sizeof(v));
+	assert_int_equal(make(f, &b, HSHM_POSIX_SHM_MMAP, SIZE,
+			      HSHM_INIT_NORESERVE), 0);
+	assert_int_equal(hshm_image_pwrite(&b, v, sizeof(v), 8192 + 10 * MIB),
+			 (ssize_t)sizeof(v));
+	assert_int_equal(hshm_image_pwrite(&b, v, 100, 8192 + 20 * MIB + 50),
+			 100);
+	assert_true(held(&b) <= 2 * FEW_BYTES);
+	hshm_shm_destroy(&b);
+	/* reserved: the window may fill whole chunks, the pages are there */
+	assert_int_equal(make(f, &b, HSHM_POSIX_SHM_MMAP, SIZE, 0), 0);
+	assert_int_equal(hshm_image_pwrite(&b, v, sizeof(v), 8192 + 10 * MIB),
+			 (ssize_t)sizeof(v));
+	assert_true(held(&b) >= hshm_image_size(&b));
+	hshm_shm_destroy(&b);
+}
+
 /* The only thing that could fail for want of memory is never called. */
 static void test_full_shm_dir(void **state)
 {
@@ -189,6 +215,7 @@ int main(void)
 		T(test_default_reserves),
 		T(test_posix_sparse),
 		T(test_nomap_sparse),
+		T(test_window_sparse),
 		T(test_full_shm_dir),
 		T(test_grow_follows_choice),
 		T(test_attached_view_reserves),
