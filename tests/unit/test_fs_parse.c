@@ -141,6 +141,25 @@ static void test_opts(void **state)
 	(void)state;
 }
 
+/* reserve=: regions reserve their memory unless told 0. */
+static void test_opts_reserve(void **state)
+{
+	struct hshmfs_config c;
+
+	assert_int_equal(parse_args("allow_other", &c), 0);
+	assert_true(c.reserve);
+	assert_false(c.set_reserve);
+	assert_int_equal(parse_args("reserve=0", &c), 0);
+	assert_false(c.reserve);
+	assert_true(c.set_reserve);
+	assert_int_equal(parse_args("reserve=1", &c), 0);
+	assert_true(c.reserve);
+	assert_int_equal(parse_args("reserve=2", &c), -EINVAL);
+	assert_int_equal(parse_args("reserve=yes", &c), -EINVAL);
+	assert_int_equal(parse_args("reserve=", &c), -EINVAL);
+	(void)state;
+}
+
 static void test_xattr_values(void **state)
 {
 	struct hshm_backend_id id;
@@ -194,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_size_rejects),
 		cmocka_unit_test(test_u32_mode_prefix),
 		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_opts_reserve),
 		cmocka_unit_test(test_xattr_values),
 	};
 
