@@ -188,7 +188,9 @@ struct hshm_init_args {
  * page, which init writes through the mapping.  The choice sticks to the
  * view (HSHM_FLAG_NORESERVE): hshm_shm_resize() grows without reserving
  * and hshm_image_zero() punches without reserving again.  Ignored by
- * gpu_malloc (device memory is allocated whole).
+ * gpu_malloc (device memory is allocated whole); a gpu_shm_mmap view that
+ * maps its object registers the mapping with the GPU, which pins, and so
+ * allocates, every page anyway (a no_map view stays sparse).
  */
 #define HSHM_INIT_NORESERVE 0x1u
 /** Every flag hshm_shm_init() knows; others give -EINVAL. */
