@@ -11,6 +11,7 @@ it_private_shm 16m # a full tmpfs that no other test shares
 it_allow '^hshmfs: posix_shm_mmap: reserving the pages of /[^ ]+: No space left on device$'
 it_allow '^hshmfs: create: posix_shm_mmap region of [0-9]+ bytes: No space left on device$'
 it_allow "^hshmfs: setxattr user.hshm.reserve='2' on '/sparse' refused: want 1 or 0$"
+it_allow '^hshmfs: setxattr user.hshm.reserve refused: read-only$'
 
 it_mount
 cd "$MNT" || exit 1
@@ -35,6 +36,8 @@ h=$(held "$o")
 [ "$h" -le 65536 ] && it_pass "sparse object: st_blocks small ($h bytes)" ||
 	it_fail "sparse object holds $h bytes"
 eq "$(xa sparse/a reserve)" 0 "region: reserve 0"
+match "$(setfattr -n user.hshm.reserve -v 1 sparse/a 2>&1)" "Operation not permitted" \
+	"a region's reserve is read-only (EPERM)"
 ok "truncate -s 12M (grow)" truncate -s 12M sparse/a
 h=$(held "$o")
 [ "$h" -le 65536 ] && it_pass "grown sparse object still small ($h bytes)" ||
