@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -505,11 +506,30 @@ static int list_objects(struct hshmfs *fs, struct objlist *l)
 	return err;
 }
 
+/* Every region keeps its object open: warn, once, when the objects found
+ * cannot all be (those past the limit come up damaged, EMFILE). */
+static void warn_fd_limit(size_t objects)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    objects + 64 <= rl.rlim_cur)
+		return;
+	HSHMFS_LOG(FUSE_LOG_WARNING, "recover: %zu objects in shm_dir but an "
+		   "open-file limit of %llu (one fd per region): those past it "
+		   "come up damaged; raise the hard limit (LimitNOFILE=, "
+		   "ulimit -Hn) and remount\n", objects,
+		   (unsigned long long)rl.rlim_cur);
+}
+
 int region_recover(struct hshmfs *fs)
 {
 	struct objlist l = { 0 };
 	bool legacy = false;
 	int err = list_objects(fs, &l);
+
+	if (!err)
+		warn_fd_limit(l.count);
 
 	for (size_t i = 0; !err && i < l.count; i++) {
 		if (recover_one(fs, l.names[i], l.serials[i], false))
