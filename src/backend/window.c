@@ -184,24 +184,6 @@ static int win_populate(struct hshm_window *w, uint64_t off, size_t n)
 	return 0;
 }
 
-/*
- * An unreserved view (HSHM_FLAG_NORESERVE) populates only the pages the
- * write covers: a whole chunk would allocate up to 1 MiB of the object for
- * a 4 KiB write.  One madvise per write, cheap on pages already there.
- */
-static int win_populate_pages(struct hshm_window *w, uint64_t off, size_t n)
-{
-	uint64_t lo = off & ~(uint64_t)(HSHM_PAGE - 1);
-	uint64_t hi = (off + n + HSHM_PAGE - 1) & ~(uint64_t)(HSHM_PAGE - 1);
-
-	if (hi > w->len)
-		hi = w->len;
-	if (madvise(w->p + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE) &&
-	    errno != EINVAL)
-		return -EAGAIN;
-	return 0;
-}
-
 ssize_t hshm_win_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			uint64_t off)
 {
@@ -210,8 +192,7 @@ ssize_t hshm_win_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 
 	if (!w || off + n > w->len)
 		return -EAGAIN;
-	err = b->flags & HSHM_FLAG_NORESERVE ? win_populate_pages(w, off, n)
-					     : win_populate(w, off, n);
+	err = win_populate(w, off, n);
 	if (!err)
 		err = guard_copy(w->p + off, buf, n);
 	return err ? err : (ssize_t)n;
