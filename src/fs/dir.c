@@ -252,22 +252,71 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
-/* Hard links would give one region two paths and two sets of metadata in a
- * single record; FIFOs, sockets and device nodes are not regions.  All are
- * refused with EPERM, as documented in hshmfs(8). */
+/*
+ * FIFOs and sockets are names with attributes in the daemon (the kernel
+ * does their I/O).  Device nodes too, for root, on a mount with
+ * -o devnodes only: every mount is nodev, so they never open as devices,
+ * but without the option the namespace holds no device node at all (a
+ * copy of it, by tar or rsync as root, onto a file system mounted with dev
+ * would make them live).  0 or -EPERM (logged).
+ */
+static int special_ok(fuse_req_t req, struct hshmfs *fs, const char *name,
+		      mode_t mode)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (S_ISFIFO(mode) || S_ISSOCK(mode))
+		return 0;
+	fs_req_cred(req, &uid, &gid, NULL);
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) && fs->cfg.devnodes && uid == 0)
+		return 0;
+	HSHMFS_LOG(FUSE_LOG_INFO, "mknod of '%s' (type 0%o) refused: %s\n",
+		   name, mode & S_IFMT, !S_ISCHR(mode) && !S_ISBLK(mode) ?
+		   "not a type hshmfs holds" : fs->cfg.devnodes ?
+		   "device nodes are root's" : "device nodes need -o devnodes");
+	return -EPERM;
+}
+
+static void mknod_special(fuse_req_t req, fuse_ino_t parent, const char *name,
+			  mode_t mode, dev_t rdev)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	int err = special_ok(req, fs, name, mode);
+
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	tree_wrlock(fs);
+	err = new_child(req, fs, parent, name, mode & (S_IFMT | 07777), &n);
+	if (!err) {
+		n->rdev = S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0;
+		hnode_entry(fs, n, &e);
+	}
+	tree_unlock(fs);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	ns_dirty(fs);
+	fuse_reply_entry(req, &e);
+}
+
+/* Regular files become regions; the rest are daemon-side nodes. */
 void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev)
 {
-	if (S_ISREG(mode)) {
+	if (S_ISREG(mode))
 		file_mknod_region(req, parent, name, mode);
-		return;
-	}
-	HSHMFS_LOG(FUSE_LOG_INFO, "mknod of '%s' (type 0%o) refused: hshmfs "
-		   "holds only regions, directories and symlinks\n", name,
-		   mode & S_IFMT);
-	fuse_reply_err(req, EPERM);
+	else
+		mknod_special(req, parent, name, mode, rdev);
 }
 
+/* Hard links would give one region two paths and two sets of metadata in a
+ * single record: refused with EPERM, as documented in hshmfs(8). */
 void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname)
 {
@@ -312,7 +361,7 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	if (n->foreign)
 		upstream_dismiss(dir, n);
 	mark_purge(dir, n, uid);
-	if (n->dir || n->target)
+	if (hnode_in_ns(n) || n->xattrs) /* xattrs: no setter under our lock */
 		ns_dirty(fs);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
@@ -424,7 +473,7 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	if ((err = rename_target_ok(src, dst)) || dst == src)
 		return err;
 	if (dst) {
-		if (dst->dir || dst->target)
+		if (hnode_in_ns(dst) || dst->xattrs)
 			ns_dirty(fs);
 		hnode_unlink(fs, dst);
 		dst->nlink = 0;
@@ -440,7 +489,7 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	hnode_touch(dd, false, true, true);
 	hnode_touch(src, false, false, true);
 	save_subtree(fs, src);
-	if (src->dir || src->target || (dst && (dst->dir || dst->target)))
+	if (hnode_in_ns(src))
 		ns_dirty(fs);
 	return 0;
 }

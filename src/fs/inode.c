@@ -159,6 +159,7 @@ void hnode_free(struct hnode *n)
 		free(n->dir);
 	}
 	region_free(n->region);
+	uxattr_free(n->xattrs);
 	pthread_mutex_destroy(&n->lock);
 	free(n->target);
 	free(n->name);
@@ -373,6 +374,7 @@ void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
+	st->st_rdev = n->rdev;
 	st->st_atim = n->atime;
 	st->st_mtim = n->mtime;
 	st->st_ctim = n->ctime;

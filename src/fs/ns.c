@@ -19,17 +19,23 @@
  * would reach PATH_MAX is not saved (nor what is below it; logged once per
  * change of their number); everything else is.
  *
- * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (1),
- *                                 u32 count, u64 body length, u32 body crc32,
- *                                 u32 zero
+ * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (2; 1 is
+ *                                 still read), u32 count, u64 body length,
+ *                                 u32 body crc32, u32 zero
  *                         entries (count of them), each:
- *   u8 type ('R' root, 'D' directory, 'L' symlink), u8 flags (1: backend
- *   set, 2: size set, 4: view set, 8: the view is data, 16: reserve set,
- *   32: reserve is 1), u16 path length, u32 mode, u32 uid, u32 gid,
- *   u32 backend, i32 gpu (-1: inherit), u64 size, i64 mtime s, u32 mtime ns,
- *   u32 target length, then the path (relative to the root, no NUL), then
- *   the symlink target.
- * The reader checks every length and field before it creates anything.
+ *   u8 type ('R' root, 'D' directory, 'L' symlink; version 2 adds 'N' FIFO,
+ *   socket or device node, and 'F' the user attributes of a region), u8
+ *   flags (1: backend set, 2: size set, 4: view set, 8: the view is data,
+ *   16: reserve set, 32: reserve is 1), u16 path length, u32 mode, u32
+ *   uid, u32 gid, u32 backend, i32 gpu (-1: inherit), u64 size ('N': rdev; 'F': the region's serial), i64 mtime s,
+ *   u32 mtime ns, u32 target length, then the path (relative to the root,
+ *   no NUL; none for 'F'), then the symlink target; version 2 then has u32
+ *   the number of user attributes (only on 'R', 'D' and 'F', at least one
+ *   on 'F'), each u8 name length, u32 value length, the name ("user.*",
+ *   not "user.hshm.*", in strictly increasing order), the value.
+ * A version 1 file (written before special nodes and user attributes) has
+ * no attribute count and only 'R', 'D', 'L'.  The reader checks every
+ * length and field before it creates anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +53,8 @@
 #define NS_MAGIC "HSHMFSN1"
 #define NS_HEAD 32
 #define NS_FIXED 48
+#define NS_VERSION 2
+#define NS_XFIXED 5 /* u8 name length, u32 value length */
 #define NS_DELAY_MS 100
 #define NS_BACKOFF_MAX_MS 60000
 #define NS_MAX_FILE (UINT64_C(256) << 20)
@@ -103,6 +111,20 @@ struct entry_attrs {
 	struct timespec mtime;
 };
 
+/* A node's user attributes (node lock held). */
+static void put_xattrs(struct buf *b, const struct hnode *n)
+{
+	const struct hxattrs *x = n->xattrs;
+
+	PUT(b, uint32_t, x ? x->count : 0);
+	for (size_t i = 0; x && i < x->count; i++) {
+		PUT(b, uint8_t, x->v[i].name_len);
+		PUT(b, uint32_t, x->v[i].value_len);
+		put(b, x->v[i].name, x->v[i].name_len);
+		put(b, x->v[i].value, x->v[i].value_len);
+	}
+}
+
 /* tree_lock held (read): the tree, names and targets; the attributes and
  * directory defaults are the node lock's (setattr and setxattr change them
  * under it, tree_lock read only). */
@@ -126,8 +148,9 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 		a.backend = d->backend;
 		a.gpu = d->gpu;
 		a.size = d->size;
+	} else if (type == 'N') {
+		a.size = (uint64_t)n->rdev;
 	}
-	node_unlock(n);
 	PUT(b, uint8_t, type);
 	PUT(b, uint8_t, a.flags);
 	PUT(b, uint16_t, strlen(path));
@@ -142,6 +165,40 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 	PUT(b, uint32_t, tl);
 	put(b, path, strlen(path));
 	put(b, n->target ? n->target : "", tl);
+	put_xattrs(b, n);
+	node_unlock(n);
+}
+
+/* An 'F' entry for region @n if it has user attributes and an object to
+ * find it by at the next mount (tree_lock held).  Whether it wrote one. */
+static bool put_region(struct buf *b, struct hnode *n)
+{
+	bool any;
+
+	node_lock(n);
+	any = uxattr_any(n) && n->region->url[0];
+	if (any) {
+		PUT(b, uint8_t, 'F');
+		PUT(b, uint8_t, 0);
+		PUT(b, uint16_t, 0);
+		PUT(b, uint32_t, S_IFREG);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, int32_t, -1);
+		PUT(b, uint64_t, n->region->serial);
+		PUT(b, int64_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		put_xattrs(b, n);
+	}
+	node_unlock(n);
+	return any;
+}
+
+static char entry_type(const struct hnode *n)
+{
+	return n->dir ? 'D' : n->target ? 'L' : 'N';
 }
 
 /* The node after @c in a pre-order walk below @top that does not descend
@@ -174,13 +231,15 @@ static void walk(struct buf *b, struct hnode *top, uint32_t *count,
 	while (c && !b->err) {
 		size_t l = strlen(c->name), at = plen ? plen + 1 : 0;
 
-		if (!c->foreign && (c->dir || c->target) && at + l >= PATH_MAX) {
+		if (c->region && !c->foreign && put_region(b, c))
+			(*count)++;
+		if (hnode_in_ns(c) && at + l >= PATH_MAX) {
 			(*skipped)++;
-		} else if (!c->foreign && (c->dir || c->target)) {
+		} else if (hnode_in_ns(c)) {
 			if (plen)
 				path[plen] = '/';
 			memcpy(path + at, c->name, l + 1);
-			put_entry(b, c->dir ? 'D' : 'L', c, path);
+			put_entry(b, entry_type(c), c, path);
 			(*count)++;
 			if (c->dir && c->dir->head) {
 				plen = at + l;
@@ -223,7 +282,7 @@ static int ns_encode(struct hshmfs *fs, struct buf *b, uint32_t *skipped)
 	uint64_t body;
 
 	put(b, NS_MAGIC, 8);
-	PUT(b, uint32_t, 1);
+	PUT(b, uint32_t, NS_VERSION);
 	PUT(b, uint32_t, 0);    /* count, patched below */
 	PUT(b, uint64_t, 0);    /* body length */
 	PUT(b, uint32_t, 0);    /* body crc */
@@ -251,13 +310,43 @@ static uint64_t get(const unsigned char *p, size_t n)
 	return v;
 }
 
+static mode_t want_fmt(char type)
+{
+	return type == 'L' ? S_IFLNK : type == 'F' ? S_IFREG : S_IFDIR;
+}
+
+/* The fields a special node ('N') or a region's attributes ('F') do not
+ * use are zero; 'F' has no path and at least one attribute. */
+static int other_check(const struct ns_entry *e)
+{
+	mode_t fmt = e->mode & S_IFMT;
+
+	if (e->flags || e->backend || e->gpu != -1 || e->target_len)
+		return -EBADMSG;
+	if (e->type == 'N')
+		return (fmt == S_IFIFO || fmt == S_IFSOCK) ? (e->size ? -EBADMSG : 0)
+		       : (fmt == S_IFCHR || fmt == S_IFBLK) ? 0 : -EBADMSG;
+	if (e->mode != S_IFREG || e->uid || e->gid || e->mtime_sec ||
+	    e->mtime_nsec || e->path_len || !e->size || !e->nxattrs)
+		return -EBADMSG;
+	return 0;
+}
+
 static int entry_check(const struct ns_entry *e)
 {
-	mode_t want = e->type == 'L' ? S_IFLNK : S_IFDIR;
+	if (e->mtime_nsec >= 1000000000u)
+		return -EBADMSG;
+	if (e->type == 'N' || e->type == 'F') {
+		int err = other_check(e);
 
-	if ((e->mode & S_IFMT) != want || e->mtime_nsec >= 1000000000u ||
+		if (err || e->type == 'F')
+			return err;
+		return e->nxattrs ? -EBADMSG : meta_path_check(e->path, e->path_len);
+	}
+	if ((e->mode & S_IFMT) != want_fmt(e->type) ||
 	    e->backend >= HSHM_BACKEND_KIND_COUNT || e->gpu < -1 ||
 	    (e->type == 'L') != (e->target_len > 0) ||
+	    (e->type == 'L' && e->nxattrs) ||
 	    ((e->flags & 2) && e->size == 0) || (e->flags & ~63u) ||
 	    (e->flags & 12) == 8 || (e->flags & 48) == 32)
 		return -EBADMSG;
@@ -266,11 +355,99 @@ static int entry_check(const struct ns_entry *e)
 	return meta_path_check(e->path, e->path_len);
 }
 
-static int entry_parse(const unsigned char *p, size_t left, struct ns_entry *e,
-		       size_t *used)
+/* -1, 0, 1 as strcmp() of the two names (neither holds a NUL). */
+static int name_cmp(const char *a, size_t al, const char *b, size_t bl)
 {
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al > bl) - (al < bl);
+}
+
+static int xattr_name_check(const char *nm, size_t nl, const char *prev,
+			    size_t pl)
+{
+	if (nl <= 5 || memcmp(nm, "user.", 5) || memchr(nm, '\0', nl) ||
+	    (nl >= 10 && !memcmp(nm, "user.hshm.", 10)))
+		return -EBADMSG;
+	if (prev && name_cmp(prev, pl, nm, nl) >= 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* The attribute list of an entry: @count of them at @p (@left bytes). */
+static int xattrs_parse(const unsigned char *p, size_t left, uint32_t count,
+			size_t *used)
+{
+	const char *prev = NULL;
+	size_t off = 0, total = 0, pl = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		size_t nl, vl;
+
+		if (left - off < NS_XFIXED)
+			return -EBADMSG;
+		nl = p[off];
+		vl = (size_t)get(p + off + 1, 4);
+		if (vl > HSHMFS_XATTR_VALUE_MAX ||
+		    left - off - NS_XFIXED < nl + vl ||
+		    xattr_name_check((const char *)p + off + NS_XFIXED, nl,
+				     prev, pl))
+			return -EBADMSG;
+		total += nl + vl;
+		if (total > HSHMFS_XATTR_NODE_MAX)
+			return -EBADMSG;
+		prev = (const char *)p + off + NS_XFIXED;
+		pl = nl;
+		off += NS_XFIXED + nl + vl;
+	}
+	*used = off;
+	return 0;
+}
+
+void ns_xattr_next(const unsigned char **pos, const char **name,
+		   size_t *name_len, const void **value, size_t *value_len)
+{
+	const unsigned char *p = *pos;
+
+	*name_len = p[0];
+	*value_len = (size_t)get(p + 1, 4);
+	*name = (const char *)p + NS_XFIXED;
+	*value = p + NS_XFIXED + *name_len;
+	*pos = p + NS_XFIXED + *name_len + *value_len;
+}
+
+/* Version 2's attribute count and list after the fixed part, path and
+ * target (@off bytes of the entry). */
+static int entry_xattrs(const unsigned char *p, size_t left, size_t off,
+			struct ns_entry *e, size_t *used)
+{
+	size_t xl;
+	int err;
+
+	if (left - off < 4)
+		return -EBADMSG;
+	e->nxattrs = (uint32_t)get(p + off, 4);
+	e->xattrs = p + off + 4;
+	err = xattrs_parse(e->xattrs, left - off - 4, e->nxattrs, &xl);
+	if (!err)
+		*used = off + 4 + xl;
+	return err;
+}
+
+static bool type_known(char t, uint32_t version)
+{
+	return t == 'R' || t == 'D' || t == 'L' ||
+	       (version >= 2 && (t == 'N' || t == 'F'));
+}
+
+static int entry_parse(const unsigned char *p, size_t left, uint32_t version,
+		       struct ns_entry *e, size_t *used)
+{
+	int err;
+
 	if (left < NS_FIXED)
 		return -EBADMSG;
+	memset(e, 0, sizeof(*e));
 	e->type = (char)p[0];
 	e->flags = p[1];
 	e->path_len = (uint32_t)get(p + 2, 2);
@@ -283,7 +460,7 @@ static int entry_parse(const unsigned char *p, size_t left, struct ns_entry *e,
 	e->mtime_sec = (int64_t)get(p + 32, 8);
 	e->mtime_nsec = (uint32_t)get(p + 40, 4);
 	e->target_len = (uint32_t)get(p + 44, 4);
-	if (e->type != 'R' && e->type != 'D' && e->type != 'L')
+	if (!type_known(e->type, version))
 		return -EBADMSG;
 	if (e->target_len >= PATH_MAX ||
 	    left - NS_FIXED < (size_t)e->path_len + e->target_len)
@@ -293,6 +470,8 @@ static int entry_parse(const unsigned char *p, size_t left, struct ns_entry *e,
 	if (memchr(e->target, '\0', e->target_len))
 		return -EBADMSG;
 	*used = NS_FIXED + e->path_len + e->target_len;
+	if (version >= 2 && (err = entry_xattrs(p, left, *used, e, used)))
+		return err;
 	return entry_check(e);
 }
 
@@ -300,23 +479,25 @@ int ns_decode(const void *buf, size_t len,
 	      int (*fn)(void *arg, const struct ns_entry *e), void *arg)
 {
 	const unsigned char *p = buf;
-	uint32_t count;
+	uint32_t count, version;
 	uint64_t body;
 	size_t off = NS_HEAD;
 	int err;
 
 	if (len < NS_HEAD || memcmp(p, NS_MAGIC, 8))
 		return -ENODATA;
+	version = (uint32_t)get(p + 8, 4);
 	count = (uint32_t)get(p + 12, 4);
 	body = get(p + 16, 8);
-	if (get(p + 8, 4) != 1 || body != len - NS_HEAD || get(p + 28, 4) ||
+	if (version < 1 || version > NS_VERSION || body != len - NS_HEAD ||
+	    get(p + 28, 4) ||
 	    (uint32_t)get(p + 24, 4) != meta_crc32(p + NS_HEAD, (size_t)body))
 		return -EBADMSG;
 	for (uint32_t i = 0; i < count; i++) {
 		struct ns_entry e;
 		size_t used;
 
-		err = entry_parse(p + off, len - off, &e, &used);
+		err = entry_parse(p + off, len - off, version, &e, &used);
 		if (err || (i == 0) != (e.type == 'R'))
 			return err ? err : -EBADMSG;
 		off += used;
@@ -487,6 +668,8 @@ static mode_t restored_mode(const struct ns_entry *e)
 {
 	if (e->type == 'L')
 		return S_IFLNK | 0777;
+	if (e->type == 'N')
+		return (mode_t)e->mode & (mode_t)(S_IFMT | 0777);
 	return (mode_t)e->mode & (mode_t)(S_IFMT | S_ISGID | S_ISVTX | 0777);
 }
 
@@ -498,6 +681,8 @@ static void apply_attrs(struct hnode *n, const struct ns_entry *e)
 	n->mtime.tv_sec = e->mtime_sec;
 	n->mtime.tv_nsec = e->mtime_nsec;
 	n->atime = n->ctime = n->mtime;
+	if (e->type == 'N')
+		n->rdev = (dev_t)e->size;
 	if (!n->dir)
 		return;
 	n->dir->has_backend = e->flags & 1;
@@ -554,16 +739,50 @@ static struct hnode *parent_of(struct hshmfs *fs, const struct ns_entry *e,
 	return NULL;
 }
 
+/* @e's user attributes into *@xp (checked by the parser). */
+static int load_xattrs(struct hshmfs *fs, struct hxattrs **xp,
+		       const struct ns_entry *e)
+{
+	const unsigned char *pos = e->xattrs;
+	int err = 0;
+
+	for (uint32_t i = 0; i < e->nxattrs && !err; i++) {
+		const char *name;
+		const void *value;
+		size_t nl, vl;
+
+		ns_xattr_next(&pos, &name, &nl, &value, &vl);
+		err = uxattr_load(fs, xp, name, nl, value, vl);
+	}
+	return err;
+}
+
+/* A region's attributes, kept until recovery finds its object. */
+static int load_region(struct hshmfs *fs, const struct ns_entry *e)
+{
+	struct hxattrs *x = NULL;
+	int err = load_xattrs(fs, &x, e);
+
+	if (err) {
+		uxattr_free(x);
+		return err;
+	}
+	return uxattr_pend(fs, e->size, x);
+}
+
 static int load_entry(void *arg, const struct ns_entry *e)
 {
 	struct hshmfs *fs = arg;
 	char name[NAME_MAX + 1];
 	struct hnode *d, *n;
+	int err;
 
 	if (e->type == 'R') {
 		apply_root(fs, e);
-		return 0;
+		return load_xattrs(fs, &fs->root->xattrs, e);
 	}
+	if (e->type == 'F')
+		return load_region(fs, e);
 	d = parent_of(fs, e, name);
 	if (!d || hnode_child(d, name)) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: no place for "
@@ -573,7 +792,8 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	n = hnode_new(fs, restored_mode(e), e->uid, e->gid);
 	if (!n)
 		return -ENOMEM;
-	if (e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) {
+	if ((e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) ||
+	    (err = load_xattrs(fs, &n->xattrs, e))) {
 		hnode_maybe_drop(fs, n);
 		return -ENOMEM;
 	}

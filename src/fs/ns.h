@@ -10,16 +10,29 @@ struct hshmfs;
 
 /** One decoded entry; path and target point into the decoded buffer. */
 struct ns_entry {
-	char type;            /* 'R' root, 'D' directory, 'L' symlink */
-	uint8_t flags;        /* 1: backend set, 2: size set */
+	char type;            /* 'R' root, 'D' directory, 'L' symlink,
+	                       * 'N' FIFO, socket or device, 'F' a region's
+	                       * user attributes (version 2) */
+	uint8_t flags;        /* 1: backend set, 2: size set, 4: view set,
+	                       * 8: the view is data */
 	uint32_t path_len, target_len;
 	uint32_t mode, uid, gid, backend;
 	int32_t gpu;
-	uint64_t size;
+	uint64_t size;        /* 'N': rdev; 'F': the region's serial */
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
 	const char *path, *target;
+	/* user.* attributes (version 2): @nxattrs of them at @xattrs, each
+	 * u8 name length, u32 value length, name, value; checked: names
+	 * "user." but not "user.hshm.", sorted, unique, limits kept */
+	uint32_t nxattrs;
+	const unsigned char *xattrs;
 };
+
+/** Walk an entry's attributes: the next one after *@pos (start with
+ * e->xattrs). */
+void ns_xattr_next(const unsigned char **pos, const char **name,
+		   size_t *name_len, const void **value, size_t *value_len);
 
 /**
  * ns_decode() - validate a namespace file image and call @fn for each entry
