@@ -8,6 +8,13 @@
 
 struct hshmfs;
 
+/* The format (ns.c describes it) */
+#define NS_MAGIC "HSHMFSN1"
+#define NS_HEAD 32           /* header bytes */
+#define NS_FIXED 48          /* fixed bytes of an entry */
+#define NS_VERSION 2         /* written; 1 is still read */
+#define NS_XFIXED 5          /* an attribute: u8 name length, u32 value length */
+
 /** One decoded entry; path and target point into the decoded buffer. */
 struct ns_entry {
 	char type;            /* 'R' root, 'D' directory, 'L' symlink,
