@@ -59,7 +59,7 @@ static int do_lookup(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -ENOTDIR;
 	if (strlen(name) > NAME_MAX)
 		return -ENAMETOOLONG;
-	n = hnode_child(dir, name);
+	n = hnode_target(hnode_child(dir, name));
 	if (!n)
 		return -ENOENT;
 	if (n->region)
@@ -315,16 +315,6 @@ void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		mknod_special(req, parent, name, mode, rdev);
 }
 
-/* Hard links would give one region two paths and two sets of metadata in a
- * single record: refused with EPERM, as documented in hshmfs(8). */
-void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-	     const char *newname)
-{
-	HSHMFS_LOG(FUSE_LOG_INFO, "link to '%s' refused: a region has exactly "
-		   "one path\n", newname);
-	fuse_reply_err(req, EPERM);
-}
-
 /*
  * rm of a region in /lost+found by its owner (or root, or the owner of
  * lost+found, who is the mounter) destroys its object, whatever its state:
@@ -360,6 +350,13 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -EROFS;
 	if (n->foreign)
 		upstream_dismiss(dir, n);
+	if (n->link_of || n->links) {
+		int err = link_unname(fs, n); /* the region keeps other names */
+
+		if (!err)
+			hnode_touch(dir, false, true, true);
+		return err;
+	}
 	mark_purge(dir, n, uid);
 	if (hnode_in_ns(n) || n->xattrs) /* xattrs: no setter under our lock */
 		ns_dirty(fs);
@@ -470,9 +467,14 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	dst = hnode_child(dd, newname);
 	if (dst && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
-	if ((err = rename_target_ok(src, dst)) || dst == src)
+	/* two names of one file: nothing to do (POSIX rename) */
+	if ((err = rename_target_ok(src, dst)) ||
+	    (dst && hnode_target(dst) == hnode_target(src)))
 		return err;
-	if (dst) {
+	if (dst && (dst->link_of || dst->links)) {
+		if ((err = link_unname(fs, dst)))
+			return err;
+	} else if (dst) {
 		if (hnode_in_ns(dst) || dst->xattrs)
 			ns_dirty(fs);
 		hnode_unlink(fs, dst);
@@ -489,7 +491,7 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	hnode_touch(dd, false, true, true);
 	hnode_touch(src, false, false, true);
 	save_subtree(fs, src);
-	if (hnode_in_ns(src))
+	if (hnode_in_ns(src) || src->link_of)
 		ns_dirty(fs);
 	return 0;
 }
@@ -556,7 +558,8 @@ static int snap_take(struct hnode *d, struct dir_snap **out)
 	if (!err)
 		err = snap_add(s, up->ino, up->mode, "..");
 	for (struct hnode *c = d->dir->head; c && !err; c = c->next)
-		err = snap_add(s, c->ino, c->mode, c->name);
+		err = snap_add(s, hnode_target(c)->ino, hnode_target(c)->mode,
+			       c->name);
 	if (err) {
 		snap_free(s);
 		return err;
@@ -605,7 +608,7 @@ static size_t plus_entry(fuse_req_t req, struct hshmfs *fs, struct hnode *d,
 		e.attr.st_mode = se->mode;
 		return fuse_add_direntry_plus(req, buf, rem, se->name, &e, next);
 	}
-	c = hnode_child(d, se->name);
+	c = hnode_target(hnode_child(d, se->name));
 	if (!c || c->ino != se->ino)
 		return 0;
 	node_lock(c);

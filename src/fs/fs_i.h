@@ -287,7 +287,19 @@ struct hnode {
 	char *target;                /* fixed (S_IFLNK) */
 	dev_t rdev;                  /* fixed (S_IFCHR, S_IFBLK) */
 	struct hxattrs *xattrs;      /* lock: user.* attributes, NULL = none */
+	/* Hard links (hardlink.c).  A region's first name is its node; each
+	 * other name is a name-only node (no region, never looked up by the
+	 * kernel, which sees the region's inode) in the region's list. */
+	struct hnode *link_of;       /* tree: the region this names, or NULL */
+	struct hnode *links;         /* tree: a region's other names */
+	struct hnode *link_next;     /* tree: the next in link_of's list */
 };
+
+/* The node a directory entry stands for: the region of a hard link. */
+static inline struct hnode *hnode_target(struct hnode *n)
+{
+	return n && n->link_of ? n->link_of : n;
+}
 
 /* A FIFO, socket or device node: a name and attributes in the daemon only
  * (the kernel does their I/O).  The S_IFMT bits of @mode are fixed. */
@@ -348,6 +360,10 @@ struct hshmfs {
 	 * recovery gives them to their regions: mount setup only, no lock */
 	struct hxattr_pending *xpend;
 	size_t nxpend;
+	/* hard links read from the namespace file, made after recovery
+	 * (hardlink.c): mount setup only, no lock */
+	struct hlink_pending *lpend;
+	size_t nlpend;
 };
 
 static inline struct hshmfs *fs_of(fuse_req_t req)
@@ -540,6 +556,20 @@ void dir_new_owner(fuse_req_t req, const struct hnode *dir, mode_t *mode,
 /** Make and link a node (tree_lock held for writing).  0 or -ENOMEM. */
 int dir_add(struct hshmfs *fs, struct hnode *dir, const char *name,
 	    mode_t mode, uid_t uid, gid_t gid, struct hnode **out);
+/* hardlink.c */
+/** Remove name @n of a region that has hard links (n->link_of or
+ * n->links set): the region keeps its other names, nlink drops, and its
+ * record follows its first name (tree_lock held for writing).  0 or
+ * -ENOMEM. */
+int link_unname(struct hshmfs *fs, struct hnode *n);
+/** Keep a hard link @path (@len bytes) to the region of @serial, read
+ * from the namespace file, until recovery has made the regions.  0 or
+ * -ENOMEM. */
+int link_pend(struct hshmfs *fs, uint64_t serial, const char *path,
+	      size_t len);
+/** Make the pending hard links (after recovery); what cannot be made is
+ * logged and dropped. */
+void link_pend_fini(struct hshmfs *fs);
 /* file.c */
 void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode);

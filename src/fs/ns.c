@@ -24,15 +24,18 @@
  *                                 u32 body crc32, u32 zero
  *                         entries (count of them), each:
  *   u8 type ('R' root, 'D' directory, 'L' symlink; version 2 adds 'N' FIFO,
- *   socket or device node, and 'F' the user attributes of a region), u8
- *   flags (1: backend set, 2: size set, 4: view set, 8: the view is data,
- *   16: reserve set, 32: reserve is 1), u16 path length, u32 mode, u32
- *   uid, u32 gid, u32 backend, i32 gpu (-1: inherit), u64 size ('N': rdev; 'F': the region's serial), i64 mtime s,
+ *   socket or device node, 'F' the user attributes of a region, 'H' a hard
+ *   link), u8 flags (1: backend set, 2: size set, 4: view set, 8: the view
+ *   is data, 16: reserve set, 32: reserve is 1), u16 path length, u32 mode,
+ *   u32 uid, u32 gid, u32 backend, i32 gpu (-1: inherit), u64 size ('N':
+ *   rdev; 'F', 'H': the region's serial), i64 mtime s,
  *   u32 mtime ns, u32 target length, then the path (relative to the root,
  *   no NUL; none for 'F'), then the symlink target; version 2 then has u32
  *   the number of user attributes (only on 'R', 'D' and 'F', at least one
  *   on 'F'), each u8 name length, u32 value length, the name ("user.*",
  *   not "user.hshm.*", in strictly increasing order), the value.
+ *   'H' is another name (a hard link) of the region whose serial is in
+ *   size: its path, everything else zero (mode S_IFREG).
  * A version 1 file (written before special nodes and user attributes) has
  * no attribute count and only 'R', 'D', 'L'.  The reader checks every
  * length and field before it creates anything.
@@ -191,9 +194,35 @@ static bool put_region(struct buf *b, struct hnode *n)
 	return any;
 }
 
+/* An 'H' entry: the path of another name of a region with an object. */
+static void put_link(struct buf *b, const struct hnode *n, const char *path)
+{
+	PUT(b, uint8_t, 'H');
+	PUT(b, uint8_t, 0);
+	PUT(b, uint16_t, strlen(path));
+	PUT(b, uint32_t, S_IFREG);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, int32_t, -1);
+	PUT(b, uint64_t, n->link_of->region->serial);
+	PUT(b, int64_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, 0);
+	put(b, path, strlen(path));
+	PUT(b, uint32_t, 0); /* no attributes: they are the region's */
+}
+
 static char entry_type(const struct hnode *n)
 {
 	return n->dir ? 'D' : n->target ? 'L' : 'N';
+}
+
+/* Whether the walk writes an entry with a path for @n (tree_lock held). */
+static bool has_path_entry(const struct hnode *n)
+{
+	return hnode_in_ns(n) ||
+	       (n->link_of && n->link_of->region->url[0]);
 }
 
 /* The node after @c in a pre-order walk below @top that does not descend
@@ -228,13 +257,16 @@ static void walk(struct buf *b, struct hnode *top, uint32_t *count,
 
 		if (c->region && !c->foreign && put_region(b, c))
 			(*count)++;
-		if (hnode_in_ns(c) && at + l >= PATH_MAX) {
+		if (has_path_entry(c) && at + l >= PATH_MAX) {
 			(*skipped)++;
-		} else if (hnode_in_ns(c)) {
+		} else if (has_path_entry(c)) {
 			if (plen)
 				path[plen] = '/';
 			memcpy(path + at, c->name, l + 1);
-			put_entry(b, entry_type(c), c, path);
+			if (c->link_of)
+				put_link(b, c, path);
+			else
+				put_entry(b, entry_type(c), c, path);
 			(*count)++;
 			if (c->dir && c->dir->head) {
 				plen = at + l;
@@ -505,19 +537,18 @@ static void apply_root(struct hshmfs *fs, const struct ns_entry *e)
 		r->dir->reserve = -1;
 }
 
-/* The directory that holds @e (created by earlier entries), and its name. */
-static struct hnode *parent_of(struct hshmfs *fs, const struct ns_entry *e,
-			       char *name)
+struct hnode *ns_parent_of(struct hshmfs *fs, const char *path, uint32_t len,
+			   char *name)
 {
 	struct hnode *d = fs->root;
 	uint32_t start = 0;
 
-	for (uint32_t i = 0; i <= e->path_len; i++) {
-		if (i < e->path_len && e->path[i] != '/')
+	for (uint32_t i = 0; i <= len; i++) {
+		if (i < len && path[i] != '/')
 			continue;
-		memcpy(name, e->path + start, i - start);
+		memcpy(name, path + start, i - start);
 		name[i - start] = '\0';
-		if (i == e->path_len)
+		if (i == len)
 			return d;
 		d = hnode_child(d, name);
 		if (!d || !d->dir)
@@ -571,7 +602,9 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	}
 	if (e->type == 'F')
 		return load_region(fs, e);
-	d = parent_of(fs, e, name);
+	if (e->type == 'H') /* made once recovery has found the region */
+		return link_pend(fs, e->size, e->path, e->path_len);
+	d = ns_parent_of(fs, e->path, e->path_len, name);
 	if (!d || hnode_child(d, name)) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: no place for "
 			   "'%.*s': skipped\n", (int)e->path_len, e->path);

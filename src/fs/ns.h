@@ -19,13 +19,14 @@ struct hshmfs;
 struct ns_entry {
 	char type;            /* 'R' root, 'D' directory, 'L' symlink,
 	                       * 'N' FIFO, socket or device, 'F' a region's
-	                       * user attributes (version 2) */
+	                       * user attributes, 'H' another name (hard
+	                       * link) of a region (version 2) */
 	uint8_t flags;        /* 1: backend set, 2: size set, 4: view set,
 	                       * 8: the view is data */
 	uint32_t path_len, target_len;
 	uint32_t mode, uid, gid, backend;
 	int32_t gpu;
-	uint64_t size;        /* 'N': rdev; 'F': the region's serial */
+	uint64_t size;        /* 'N': rdev; 'F', 'H': the region's serial */
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
 	const char *path, *target;
@@ -35,6 +36,12 @@ struct ns_entry {
 	uint32_t nxattrs;
 	const unsigned char *xattrs;
 };
+
+/** The directory (made by earlier entries) that holds @path (@len bytes,
+ * checked by the parser) and, in @name, its last component; NULL when a
+ * directory on the way is missing (tree_lock held). */
+struct hnode *ns_parent_of(struct hshmfs *fs, const char *path, uint32_t len,
+			   char *name);
 
 /** Walk an entry's attributes: the next one after *@pos (start with
  * e->xattrs). */

@@ -30,8 +30,9 @@ static mode_t want_fmt(char type)
 	return type == 'L' ? S_IFLNK : type == 'F' ? S_IFREG : S_IFDIR;
 }
 
-/* The fields a special node ('N') or a region's attributes ('F') do not
- * use are zero; 'F' has no path and at least one attribute. */
+/* The fields a special node ('N'), a region's attributes ('F') or a hard
+ * link ('H') do not use are zero; 'F' has no path and at least one
+ * attribute, 'H' a path and none. */
 static int other_check(const struct ns_entry *e)
 {
 	mode_t fmt = e->mode & S_IFMT;
@@ -42,19 +43,21 @@ static int other_check(const struct ns_entry *e)
 		return (fmt == S_IFIFO || fmt == S_IFSOCK) ? (e->size ? -EBADMSG : 0)
 		       : (fmt == S_IFCHR || fmt == S_IFBLK) ? 0 : -EBADMSG;
 	if (e->mode != S_IFREG || e->uid || e->gid || e->mtime_sec ||
-	    e->mtime_nsec || e->path_len || !e->size || !e->nxattrs)
+	    e->mtime_nsec || !e->size)
 		return -EBADMSG;
-	return 0;
+	if (e->type == 'H')
+		return e->nxattrs ? -EBADMSG : meta_path_check(e->path, e->path_len);
+	return e->path_len || !e->nxattrs ? -EBADMSG : 0;
 }
 
 static int entry_check(const struct ns_entry *e)
 {
 	if (e->mtime_nsec >= 1000000000u)
 		return -EBADMSG;
-	if (e->type == 'N' || e->type == 'F') {
+	if (e->type == 'N' || e->type == 'F' || e->type == 'H') {
 		int err = other_check(e);
 
-		if (err || e->type == 'F')
+		if (err || e->type != 'N')
 			return err;
 		return e->nxattrs ? -EBADMSG : meta_path_check(e->path, e->path_len);
 	}
@@ -152,7 +155,7 @@ static int entry_xattrs(const unsigned char *p, size_t left, size_t off,
 static bool type_known(char t, uint32_t version)
 {
 	return t == 'R' || t == 'D' || t == 'L' ||
-	       (version >= 2 && (t == 'N' || t == 'F'));
+	       (version >= 2 && (t == 'N' || t == 'F' || t == 'H'));
 }
 
 static int entry_parse(const unsigned char *p, size_t left, uint32_t version,

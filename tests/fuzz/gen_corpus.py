@@ -69,6 +69,10 @@ write("fuzz_ns", "v2-tree", b"\x01" + nsfile([
     entry("N", "loop", 0o60600, size=7 << 8, xattrs=[]),
     entry("L", "a/l", 0o120777, b"fifo", xattrs=[]),
     entry("F", "", 0o100000, size=42, xattrs=[(b"user.k", b"v" * 100)])], 2))
+write("fuzz_ns", "v2-hardlink", b"\x01" + nsfile([
+    root2, entry("D", "a", 0o40755, xattrs=[]),
+    entry("H", "a/second", 0o100000, size=42, xattrs=[]),
+    entry("H", "third", 0o100000, size=42, xattrs=[])], 2))
 write("fuzz_ns", "v2-unsorted", b"\x01" + nsfile([
     root2, entry("D", "a", 0o40755, xattrs=[(b"user.b", b"x"), (b"user.a", b"")])], 2))
 write("fuzz_ns", "v2-reserved", b"\x01" + nsfile([

@@ -368,6 +368,21 @@ static void test_ns_v2_nodes_xattrs(void **state)
 	p = find_bytes(img, len, "user.k");
 	assert_non_null(p);
 	free(img);
+	/* another name of r (a hard link): an 'H' entry with its serial */
+	struct hnode *h = mk(fs, fs->root, "h", S_IFREG);
+
+	h->link_of = r;
+	r->links = h;
+	assert_int_equal(ns_snapshot(fs, (void **)&img, &len), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ns_decode(img, len, xcollect, &s), 0);
+	assert_int_equal(s.n, 6);
+	assert_int_equal(s.types[5], 'H');
+	assert_int_equal(s.size[5], 42);
+	assert_int_equal(s.nx[5], 0);
+	free(img);
+	h->link_of = NULL;
+	r->links = NULL;
 	r->region->url[0] = '\0'; /* no object: nothing to find it by */
 	assert_int_equal(ns_snapshot(fs, (void **)&img, &len), 0);
 	memset(&s, 0, sizeof(s));
