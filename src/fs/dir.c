@@ -489,7 +489,7 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	}
 	hnode_touch(sd, false, true, true);
 	hnode_touch(dd, false, true, true);
-	hnode_touch(src, false, false, true);
+	hnode_touch(hnode_target(src), false, false, true);
 	save_subtree(fs, src);
 	if (hnode_in_ns(src) || src->link_of)
 		ns_dirty(fs);
