@@ -287,11 +287,11 @@ struct hnode {
 	char *target;                /* fixed (S_IFLNK) */
 	dev_t rdev;                  /* fixed (S_IFCHR, S_IFBLK) */
 	struct hxattrs *xattrs;      /* lock: user.* attributes, NULL = none */
-	/* Hard links (hardlink.c).  A region's first name is its node; each
-	 * other name is a name-only node (no region, never looked up by the
-	 * kernel, which sees the region's inode) in the region's list. */
-	struct hnode *link_of;       /* tree: the region this names, or NULL */
-	struct hnode *links;         /* tree: a region's other names */
+	/* Hard links (hardlink.c).  A node's first name is the node; each
+	 * other name is a name-only node (S_IFREG, no region, never looked
+	 * up by the kernel, which sees the node's inode) in its list. */
+	struct hnode *link_of;       /* tree: the node this names, or NULL */
+	struct hnode *links;         /* tree: a node's other names */
 	struct hnode *link_next;     /* tree: the next in link_of's list */
 };
 
@@ -557,16 +557,16 @@ void dir_new_owner(fuse_req_t req, const struct hnode *dir, mode_t *mode,
 int dir_add(struct hshmfs *fs, struct hnode *dir, const char *name,
 	    mode_t mode, uid_t uid, gid_t gid, struct hnode **out);
 /* hardlink.c */
-/** Remove name @n of a region that has hard links (n->link_of or
- * n->links set): the region keeps its other names, nlink drops, and its
+/** Remove name @n of a node that has hard links (n->link_of or n->links
+ * set): the node keeps its other names, nlink drops, and a region's
  * record follows its first name (tree_lock held for writing).  0 or
  * -ENOMEM. */
 int link_unname(struct hshmfs *fs, struct hnode *n);
-/** Keep a hard link @path (@len bytes) to the region of @serial, read
- * from the namespace file, until recovery has made the regions.  0 or
- * -ENOMEM. */
+/** Keep a hard link @path (@len bytes), read from the namespace file, to
+ * the region of @serial or (serial 0) the node at @target (@tlen bytes),
+ * until recovery has made the regions.  0 or -ENOMEM. */
 int link_pend(struct hshmfs *fs, uint64_t serial, const char *path,
-	      size_t len);
+	      size_t len, const char *target, size_t tlen);
 /** Make the pending hard links (after recovery); what cannot be made is
  * logged and dropped. */
 void link_pend_fini(struct hshmfs *fs);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* hardlink.c: hard links to regions: one region, one record, several names. */
+/* hardlink.c: hard links: one region (or node), one record, several names. */
 
 /*
  * A region's node is its first name.  Each further name (link(2)) is a
@@ -14,8 +14,10 @@
  * node.  When that name is removed and others are left, the region's node
  * moves to one of the others (which goes), and the record follows.  The
  * other names are kept in the namespace file ('H' entries: a path and the
- * region's serial), made again after recovery.  Hard links to anything
- * but a region (symlinks, FIFOs, sockets, devices) are refused: EPERM.
+ * region's serial), made again after recovery.  Symlinks, FIFOs, sockets
+ * and device nodes take hard links the same way; their 'H' entries name
+ * the path of the node (saved as an entry of its own) instead of a serial.
+ * Directories take none (the kernel refuses them first).
  *
  * Everything here holds the tree lock for writing; the node lock of the
  * region for its nlink, ctime and record.
@@ -29,12 +31,14 @@
 #include "ns.h"
 
 struct hlink_pending {
-	uint64_t serial;
+	uint64_t serial;             /* the region's, or 0 */
 	char *path;
+	char *target;                /* the node's path when serial is 0 */
 };
 
-/* What may get another name: a region of this mount, still linked. */
-static int link_check(struct hshmfs *fs, struct hnode *n, const char *name)
+/* What may get another name: anything but a directory, of this mount,
+ * still linked. */
+static int link_check(struct hshmfs *fs, struct hnode *n)
 {
 	if (!n)
 		return -ENOENT;
@@ -42,21 +46,17 @@ static int link_check(struct hshmfs *fs, struct hnode *n, const char *name)
 		return upstream_readonly(fs, n) ? -EROFS : -EPERM;
 	if (n->unlinked)
 		return -ENOENT;
-	if (!n->region) {
-		HSHMFS_LOG(FUSE_LOG_INFO, "link to '%s' refused: hard links "
-			   "are made to regions only\n", name);
-		return -EPERM;
-	}
-	return 0;
+	return n->dir ? -EPERM : 0;
 }
 
-/* The region's nlink and ctime changed: the record keeps the times. */
-static void region_names_changed(struct hshmfs *fs, struct hnode *r, int by)
+/* @r's nlink and ctime changed: a region's record keeps the times. */
+static void names_changed(struct hshmfs *fs, struct hnode *r, int by)
 {
 	node_lock(r);
 	r->nlink = (nlink_t)((long)r->nlink + by);
 	hnode_touch(r, false, false, true);
-	region_save_meta(fs, r);
+	if (r->region)
+		region_save_meta(fs, r);
 	node_unlock(r);
 }
 
@@ -81,7 +81,7 @@ static int link_add(struct hshmfs *fs, struct hnode *r, struct hnode *dir,
 		return 0;
 	}
 	hnode_touch(dir, false, true, true);
-	region_names_changed(fs, r, 1);
+	names_changed(fs, r, 1);
 	ns_dirty(fs);
 	return 0;
 }
@@ -97,7 +97,7 @@ void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	tree_wrlock(fs);
 	n = hnode_by_ino(fs, ino);
 	dir = hnode_by_ino(fs, newparent);
-	err = link_check(fs, n, newname);
+	err = link_check(fs, n);
 	if (!err)
 		err = dir_may_add(dir, newname);
 	if (!err)
@@ -167,7 +167,7 @@ int link_unname(struct hshmfs *fs, struct hnode *n)
 		err = promote(fs, n);
 	if (err)
 		return err;
-	region_names_changed(fs, r, -1); /* and the record's path */
+	names_changed(fs, r, -1); /* and a region's record path */
 	ns_dirty(fs);
 	return 0;
 }
@@ -175,20 +175,23 @@ int link_unname(struct hshmfs *fs, struct hnode *n)
 /* ---- across mounts -------------------------------------------------------- */
 
 int link_pend(struct hshmfs *fs, uint64_t serial, const char *path,
-	      size_t len)
+	      size_t len, const char *target, size_t tlen)
 {
 	struct hlink_pending *p = realloc(fs->lpend, (fs->nlpend + 1) *
 					  sizeof(*p));
 	char *copy = strndup(path, len);
+	char *tcopy = tlen ? strndup(target, tlen) : NULL;
 
 	if (p)
 		fs->lpend = p;
-	if (!p || !copy) {
+	if (!p || !copy || (tlen && !tcopy)) {
 		free(copy);
+		free(tcopy);
 		return -ENOMEM;
 	}
 	p[fs->nlpend++] = (struct hlink_pending){ .serial = serial,
-						  .path = copy };
+						  .path = copy,
+						  .target = tcopy };
 	return 0;
 }
 
@@ -203,17 +206,30 @@ static struct hnode *region_of(struct hshmfs *fs, uint64_t serial)
 	return NULL;
 }
 
+/* The node a pending link names (tree_lock held), or NULL. */
+static struct hnode *target_of(struct hshmfs *fs, const struct hlink_pending *p)
+{
+	char name[NAME_MAX + 1];
+	struct hnode *d, *n;
+
+	if (!p->target)
+		return region_of(fs, p->serial);
+	d = ns_parent_of(fs, p->target, (uint32_t)strlen(p->target), name);
+	n = d ? hnode_target(hnode_child(d, name)) : NULL;
+	return n && !n->dir && !n->region ? n : NULL;
+}
+
 static void link_restore(struct hshmfs *fs, const struct hlink_pending *p)
 {
 	char name[NAME_MAX + 1];
-	struct hnode *r = region_of(fs, p->serial);
+	struct hnode *r = target_of(fs, p);
 	struct hnode *d = ns_parent_of(fs, p->path, (uint32_t)strlen(p->path),
 				       name);
 
 	if (!r || !d || hnode_child(d, name)) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: hard link '%s': "
-			   "%s: skipped\n", p->path, !r ? "its region is gone" :
-			   "no place for it");
+			   "%s: skipped\n", p->path, !r ? "what it names is gone"
+			   : "no place for it");
 		return;
 	}
 	link_add(fs, r, d, name, true);
@@ -225,6 +241,7 @@ void link_pend_fini(struct hshmfs *fs)
 	for (size_t i = 0; i < fs->nlpend; i++) {
 		link_restore(fs, &fs->lpend[i]);
 		free(fs->lpend[i].path);
+		free(fs->lpend[i].target);
 	}
 	free(fs->lpend);
 	fs->lpend = NULL;

@@ -34,8 +34,10 @@
  *   the number of user attributes (only on 'R', 'D' and 'F', at least one
  *   on 'F'), each u8 name length, u32 value length, the name ("user.*",
  *   not "user.hshm.*", in strictly increasing order), the value.
- *   'H' is another name (a hard link) of the region whose serial is in
- *   size: its path, everything else zero (mode S_IFREG).
+ *   'H' is another name (a hard link): its path, then either the serial
+ *   of its region in size or (size 0) the path of the node it names in
+ *   the target (a symlink, FIFO, socket or device node saved by its own
+ *   entry); everything else zero (mode S_IFREG).
  * A version 1 file (written before special nodes and user attributes) has
  * no attribute count and only 'R', 'D', 'L'.  The reader checks every
  * length and field before it creates anything.
@@ -194,9 +196,13 @@ static bool put_region(struct buf *b, struct hnode *n)
 	return any;
 }
 
-/* An 'H' entry: the path of another name of a region with an object. */
-static void put_link(struct buf *b, const struct hnode *n, const char *path)
+/* An 'H' entry: the path of another name of a region with an object (its
+ * serial) or of another node (its path, which the walk saves too; @tp). */
+static void put_link(struct buf *b, const struct hnode *n, const char *path,
+		     const char *tp)
 {
+	const struct hregion *r = n->link_of->region;
+
 	PUT(b, uint8_t, 'H');
 	PUT(b, uint8_t, 0);
 	PUT(b, uint16_t, strlen(path));
@@ -205,12 +211,29 @@ static void put_link(struct buf *b, const struct hnode *n, const char *path)
 	PUT(b, uint32_t, 0);
 	PUT(b, uint32_t, 0);
 	PUT(b, int32_t, -1);
-	PUT(b, uint64_t, n->link_of->region->serial);
+	PUT(b, uint64_t, r ? r->serial : 0);
 	PUT(b, int64_t, 0);
 	PUT(b, uint32_t, 0);
-	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, r ? 0 : strlen(tp));
 	put(b, path, strlen(path));
-	PUT(b, uint32_t, 0); /* no attributes: they are the region's */
+	put(b, tp, r ? 0 : strlen(tp));
+	PUT(b, uint32_t, 0); /* no attributes: they are the node's */
+}
+
+/* 'H' for name-only node @c at @path (tree_lock held); a node's own path
+ * that does not fit is not saved, nor then this link.  Whether it wrote
+ * one. */
+static bool put_link_of(struct buf *b, struct hnode *c, const char *path,
+			uint32_t *skipped)
+{
+	char tp[PATH_MAX] = "";
+
+	if (!c->link_of->region && hnode_path(c->link_of, tp, sizeof(tp))) {
+		(*skipped)++;
+		return false;
+	}
+	put_link(b, c, path, tp);
+	return true;
 }
 
 static char entry_type(const struct hnode *n)
@@ -221,8 +244,8 @@ static char entry_type(const struct hnode *n)
 /* Whether the walk writes an entry with a path for @n (tree_lock held). */
 static bool has_path_entry(const struct hnode *n)
 {
-	return hnode_in_ns(n) ||
-	       (n->link_of && n->link_of->region->url[0]);
+	return hnode_in_ns(n) || (n->link_of && (!n->link_of->region ||
+						 n->link_of->region->url[0]));
 }
 
 /* The node after @c in a pre-order walk below @top that does not descend
@@ -263,11 +286,10 @@ static void walk(struct buf *b, struct hnode *top, uint32_t *count,
 			if (plen)
 				path[plen] = '/';
 			memcpy(path + at, c->name, l + 1);
-			if (c->link_of)
-				put_link(b, c, path);
-			else
+			if (!c->link_of)
 				put_entry(b, entry_type(c), c, path);
-			(*count)++;
+			if (!c->link_of || put_link_of(b, c, path, skipped))
+				(*count)++;
 			if (c->dir && c->dir->head) {
 				plen = at + l;
 				c = c->dir->head;
@@ -602,8 +624,9 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	}
 	if (e->type == 'F')
 		return load_region(fs, e);
-	if (e->type == 'H') /* made once recovery has found the region */
-		return link_pend(fs, e->size, e->path, e->path_len);
+	if (e->type == 'H') /* made once recovery has found the regions */
+		return link_pend(fs, e->size, e->path, e->path_len, e->target,
+				 e->target_len);
 	d = ns_parent_of(fs, e->path, e->path_len, name);
 	if (!d || hnode_child(d, name)) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: no place for "

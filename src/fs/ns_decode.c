@@ -32,22 +32,32 @@ static mode_t want_fmt(char type)
 
 /* The fields a special node ('N'), a region's attributes ('F') or a hard
  * link ('H') do not use are zero; 'F' has no path and at least one
- * attribute, 'H' a path and none. */
+ * attribute; 'H' a path, no attribute, and either a serial or the path of
+ * the node it names (in the target). */
+static int link_entry_check(const struct ns_entry *e)
+{
+	if (e->nxattrs || !e->size == !e->target_len ||
+	    (e->target_len && meta_path_check(e->target, e->target_len)))
+		return -EBADMSG;
+	return meta_path_check(e->path, e->path_len);
+}
+
 static int other_check(const struct ns_entry *e)
 {
 	mode_t fmt = e->mode & S_IFMT;
 
-	if (e->flags || e->backend || e->gpu != -1 || e->target_len)
+	if (e->flags || e->backend || e->gpu != -1 ||
+	    (e->target_len && e->type != 'H'))
 		return -EBADMSG;
 	if (e->type == 'N')
 		return (fmt == S_IFIFO || fmt == S_IFSOCK) ? (e->size ? -EBADMSG : 0)
 		       : (fmt == S_IFCHR || fmt == S_IFBLK) ? 0 : -EBADMSG;
 	if (e->mode != S_IFREG || e->uid || e->gid || e->mtime_sec ||
-	    e->mtime_nsec || !e->size)
+	    e->mtime_nsec)
 		return -EBADMSG;
 	if (e->type == 'H')
-		return e->nxattrs ? -EBADMSG : meta_path_check(e->path, e->path_len);
-	return e->path_len || !e->nxattrs ? -EBADMSG : 0;
+		return link_entry_check(e);
+	return e->path_len || !e->size || !e->nxattrs ? -EBADMSG : 0;
 }
 
 static int entry_check(const struct ns_entry *e)

@@ -56,7 +56,7 @@ static int entry(void *arg, const struct ns_entry *e)
 		return 0;
 	}
 	if ((e->type == 'N' && (S_ISFIFO(e->mode) || S_ISSOCK(e->mode)) &&
-	     e->size) || (e->type == 'H' && (!e->size || e->nxattrs)))
+	     e->size) || (e->type == 'H' && (!e->size == !e->target_len || e->nxattrs)))
 		abort();
 	if (e->path_len >= PATH_MAX || e->target_len >= PATH_MAX ||
 	    (e->type == 'R') != (e->path_len == 0) ||

@@ -72,7 +72,9 @@ write("fuzz_ns", "v2-tree", b"\x01" + nsfile([
 write("fuzz_ns", "v2-hardlink", b"\x01" + nsfile([
     root2, entry("D", "a", 0o40755, xattrs=[]),
     entry("H", "a/second", 0o100000, size=42, xattrs=[]),
-    entry("H", "third", 0o100000, size=42, xattrs=[])], 2))
+    entry("H", "third", 0o100000, size=42, xattrs=[]),
+    entry("N", "a/fifo", 0o10644, xattrs=[]),
+    entry("H", "fifo2", 0o100000, b"a/fifo", xattrs=[])], 2))
 write("fuzz_ns", "v2-unsorted", b"\x01" + nsfile([
     root2, entry("D", "a", 0o40755, xattrs=[(b"user.b", b"x"), (b"user.a", b"")])], 2))
 write("fuzz_ns", "v2-reserved", b"\x01" + nsfile([
