@@ -108,6 +108,16 @@ eq "$("$ITOOL" mknod sock sock)" ok "mknod of a socket node"
 eq "$("$ITOOL" mknod chr chr)" EPERM "char device without -o devnodes: EPERM"
 eq "$("$ITOOL" mknod blk blk)" EPERM "block device without -o devnodes: EPERM"
 ok "remove them" rm fifo fifo2 sock
+
+# --- an O_TRUNC open in the data view moves mtime and ctime, as on tmpfs
+ok "mkdir dv (data view)" sh -c 'mkdir dv && setfattr -n user.hshm.view -v data dv && echo test > dv/f'
+m1=$(stat -c %Y dv/f) c1=$(stat -c %Z dv/f)
+sleep 1.1
+ok "open dv/f with O_TRUNC" sh -c ': > dv/f'
+[ "$(stat -c %Y dv/f)" -gt "$m1" ] && it_pass "O_TRUNC moves mtime" || it_fail "O_TRUNC: mtime $m1 unchanged"
+[ "$(stat -c %Z dv/f)" -gt "$c1" ] && it_pass "O_TRUNC moves ctime" || it_fail "O_TRUNC: ctime $c1 unchanged"
+eq "$(stat -c %s dv/f)" 0 "and empties it"
+ok "rm -r dv" rm -r dv
 eq "$("$ITOOL" mknod viamknod reg)" ok "mknod of a regular file makes a region"
 eq "$(xa viamknod backend)" posix_shm_mmap "mknod'd region is a region"
 ok "its object exists" test -f "$(obj viamknod)"
