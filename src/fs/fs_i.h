@@ -536,8 +536,10 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 void fs_readlink(fuse_req_t req, fuse_ino_t ino);
 void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev);
+/* hardlink.c */
 void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname);
+/* dir.c */
 void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
