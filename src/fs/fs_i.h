@@ -286,6 +286,8 @@ struct hnode {
 	                              * unlinked and not open; see hregion */
 	char *target;                /* fixed (S_IFLNK) */
 	dev_t rdev;                  /* fixed (S_IFCHR, S_IFBLK) */
+	bool special;                /* fixed: a FIFO, socket or device node
+	                              * (mode's type, readable with no lock) */
 	struct hxattrs *xattrs;      /* lock: user.* attributes, NULL = none */
 	/* Hard links (hardlink.c).  A node's first name is the node; each
 	 * other name is a name-only node (S_IFREG, no region, never looked
@@ -302,11 +304,11 @@ static inline struct hnode *hnode_target(struct hnode *n)
 }
 
 /* A FIFO, socket or device node: a name and attributes in the daemon only
- * (the kernel does their I/O).  The S_IFMT bits of @mode are fixed. */
+ * (the kernel does their I/O).  No lock: @special is fixed, where @mode,
+ * which chmod changes under the node lock, is not. */
 static inline bool hnode_special(const struct hnode *n)
 {
-	return S_ISFIFO(n->mode) || S_ISSOCK(n->mode) || S_ISCHR(n->mode) ||
-	       S_ISBLK(n->mode);
+	return n->special;
 }
 
 /* Whether the namespace file keeps @n itself (directories, symlinks,

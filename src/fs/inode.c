@@ -138,6 +138,8 @@ struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	}
 	pthread_mutex_init(&n->lock, NULL);
 	n->mode = mode;
+	n->special = S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) ||
+		     S_ISBLK(mode);
 	n->uid = uid;
 	n->gid = gid;
 	n->nlink = S_ISDIR(mode) ? 2 : 1;
