@@ -13,7 +13,7 @@ it_init
 ALICE=$(it_user hsalice)
 BOB=$(it_user hsbob)
 PY=/usr/bin/python3
-it_allow '^hshmfs: setxattr user\.fill[0-9] on ./[^ ]+. refused: the node.s \(256 KiB\) or the mount.s \(64 MiB\) user attributes are full$'
+it_allow '^hshmfs: setxattr user\.(fill|m)[0-9] on ./[^ ]+. refused: the node.s \(256 KiB\) or the mount.s \(64 MiB\) user attributes are full$'
 it_allow '^hshmfs: setxattr user\. on ./[^ ]+. refused: a name after "user\." and XATTR_CREATE or XATTR_REPLACE, not both$'
 
 # xop OP PATH NAME [VALUE [FLAGS [SIZE]]]: one call, prints the value (get),
@@ -154,5 +154,17 @@ sed 's/^# file: r2$/# file: r3/' "$IT_TMP/dump" > "$IT_TMP/dump3"
 ok "setfattr --restore of a getfattr -d dump" sh -c "cd '$MNT/img' && setfattr --restore='$IT_TMP/dump3'"
 eq "$(getfattr -d -m '^user\.[a-z]$' "$MNT/img/r3" 2>/dev/null | tail -n +2)" \
    "$(getfattr -d -m '^user\.[a-z]$' "$R" 2>/dev/null | tail -n +2)" "getfattr -d round trip"
+
+# --- the mount's limit: 64 MiB of names and values, then ENOSPC
+eq "$("$PY" -c '
+import errno,os,sys
+v=b"m"*65536
+try:
+    for d in range(400):
+        p="%s/m%d" % (sys.argv[1], d); os.mkdir(p)
+        for i in range(3): os.setxattr(p, "user.m%d" % i, v)
+except OSError as e: print(errno.errorcode[e.errno], 1000 <= d * 3 + i <= 1023)' "$MNT/img")" "ENOSPC True" "past 64 MiB on the mount (some 1023 values of 64 KiB): ENOSPC"
+ok "rm -r the filler" rm -r "$MNT"/img/m*
+eq "$(xop set "$MNT/img" user.after x)" OK "room again once they are gone"
 it_umount
 it_finish
