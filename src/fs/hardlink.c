@@ -172,7 +172,7 @@ int link_unname(struct hshmfs *fs, struct hnode *n)
 	return 0;
 }
 
-/* ---- across mounts -------------------------------------------------------- */
+/* ---- across mounts ------------------------------------------------------ */
 
 int link_pend(struct hshmfs *fs, uint64_t serial, const char *path,
 	      size_t len, const char *target, size_t tlen)
