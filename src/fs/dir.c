@@ -59,7 +59,7 @@ static int do_lookup(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -ENOTDIR;
 	if (strlen(name) > NAME_MAX)
 		return -ENAMETOOLONG;
-	n = hnode_child(dir, name);
+	n = hnode_target(hnode_child(dir, name));
 	if (!n)
 		return -ENOENT;
 	if (n->region)
@@ -252,28 +252,67 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
-/* Hard links would give one region two paths and two sets of metadata in a
- * single record; FIFOs, sockets and device nodes are not regions.  All are
- * refused with EPERM, as documented in hshmfs(8). */
+/*
+ * FIFOs and sockets are names with attributes in the daemon (the kernel
+ * does their I/O).  Device nodes too, for root, on a mount with
+ * -o devnodes only: every mount is nodev, so they never open as devices,
+ * but without the option the namespace holds no device node at all (a
+ * copy of it, by tar or rsync as root, onto a file system mounted with dev
+ * would make them live).  0 or -EPERM (logged).
+ */
+static int special_ok(fuse_req_t req, struct hshmfs *fs, const char *name,
+		      mode_t mode)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (S_ISFIFO(mode) || S_ISSOCK(mode))
+		return 0;
+	fs_req_cred(req, &uid, &gid, NULL);
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) && fs->cfg.devnodes && uid == 0)
+		return 0;
+	HSHMFS_LOG(FUSE_LOG_INFO, "mknod of '%s' (type 0%o) refused: %s\n",
+		   name, mode & S_IFMT, !S_ISCHR(mode) && !S_ISBLK(mode) ?
+		   "not a type hshmfs holds" : fs->cfg.devnodes ?
+		   "device nodes are root's" : "device nodes need -o devnodes");
+	return -EPERM;
+}
+
+static void mknod_special(fuse_req_t req, fuse_ino_t parent, const char *name,
+			  mode_t mode, dev_t rdev)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct hnode *n;
+	int err = special_ok(req, fs, name, mode);
+
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	tree_wrlock(fs);
+	err = new_child(req, fs, parent, name, mode & (S_IFMT | 07777), &n);
+	if (!err) {
+		n->rdev = S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0;
+		hnode_entry(fs, n, &e);
+	}
+	tree_unlock(fs);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	ns_dirty(fs);
+	fuse_reply_entry(req, &e);
+}
+
+/* Regular files become regions; the rest are daemon-side nodes. */
 void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev)
 {
-	if (S_ISREG(mode)) {
+	if (S_ISREG(mode))
 		file_mknod_region(req, parent, name, mode);
-		return;
-	}
-	HSHMFS_LOG(FUSE_LOG_INFO, "mknod of '%s' (type 0%o) refused: hshmfs "
-		   "holds only regions, directories and symlinks\n", name,
-		   mode & S_IFMT);
-	fuse_reply_err(req, EPERM);
-}
-
-void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-	     const char *newname)
-{
-	HSHMFS_LOG(FUSE_LOG_INFO, "link to '%s' refused: a region has exactly "
-		   "one path\n", newname);
-	fuse_reply_err(req, EPERM);
+	else
+		mknod_special(req, parent, name, mode, rdev);
 }
 
 /*
@@ -311,8 +350,15 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 		return -EROFS;
 	if (n->foreign)
 		upstream_dismiss(dir, n);
+	if (n->link_of || n->links) {
+		int err = link_unname(fs, n); /* the region keeps other names */
+
+		if (!err)
+			hnode_touch(dir, false, true, true);
+		return err;
+	}
 	mark_purge(dir, n, uid);
-	if (n->dir || n->target)
+	if (hnode_in_ns(n) || n->xattrs) /* xattrs: no setter under our lock */
 		ns_dirty(fs);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
@@ -421,10 +467,15 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	dst = hnode_child(dd, newname);
 	if (dst && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
-	if ((err = rename_target_ok(src, dst)) || dst == src)
+	/* two names of one file: nothing to do (POSIX rename) */
+	if ((err = rename_target_ok(src, dst)) ||
+	    (dst && hnode_target(dst) == hnode_target(src)))
 		return err;
-	if (dst) {
-		if (dst->dir || dst->target)
+	if (dst && (dst->link_of || dst->links)) {
+		if ((err = link_unname(fs, dst)))
+			return err;
+	} else if (dst) {
+		if (hnode_in_ns(dst) || dst->xattrs)
 			ns_dirty(fs);
 		hnode_unlink(fs, dst);
 		dst->nlink = 0;
@@ -438,9 +489,9 @@ static int do_rename(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 	}
 	hnode_touch(sd, false, true, true);
 	hnode_touch(dd, false, true, true);
-	hnode_touch(src, false, false, true);
+	hnode_touch(hnode_target(src), false, false, true);
 	save_subtree(fs, src);
-	if (src->dir || src->target || (dst && (dst->dir || dst->target)))
+	if (hnode_in_ns(src) || src->link_of)
 		ns_dirty(fs);
 	return 0;
 }
@@ -507,7 +558,8 @@ static int snap_take(struct hnode *d, struct dir_snap **out)
 	if (!err)
 		err = snap_add(s, up->ino, up->mode, "..");
 	for (struct hnode *c = d->dir->head; c && !err; c = c->next)
-		err = snap_add(s, c->ino, c->mode, c->name);
+		err = snap_add(s, hnode_target(c)->ino, hnode_target(c)->mode,
+			       c->name);
 	if (err) {
 		snap_free(s);
 		return err;
@@ -556,7 +608,7 @@ static size_t plus_entry(fuse_req_t req, struct hshmfs *fs, struct hnode *d,
 		e.attr.st_mode = se->mode;
 		return fuse_add_direntry_plus(req, buf, rem, se->name, &e, next);
 	}
-	c = hnode_child(d, se->name);
+	c = hnode_target(hnode_child(d, se->name));
 	if (!c || c->ino != se->ino)
 		return 0;
 	node_lock(c);

@@ -163,8 +163,14 @@ static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 			   n->name ? n->name : "?", n->region->state);
 		return -EIO;
 	}
-	if ((flags & O_TRUNC) && n->region->dview)
-		return dview_set_length(fs, n, 0);
+	if ((flags & O_TRUNC) && n->region->dview) {
+		int err = dview_set_length(fs, n, 0);
+
+		if (!err) /* as tmpfs: an O_TRUNC open is a change, even of
+			   * an empty file (pjdfstest open/00) */
+			hnode_touch(n, false, true, true);
+		return err;
+	}
 	if (flags & O_TRUNC) {
 		HSHMFS_LOG(FUSE_LOG_INFO, "open of '%s' with O_TRUNC refused: "
 			   "a region cannot be shorter than its headers (a "

@@ -34,6 +34,7 @@ struct hshmfs_rawopts {
 	char *gpu_runtime, *uid, *gid, *links_root, *upstream;
 	char *state_dir, *reserve;
 	int hshm_links;
+	int devnodes;     /* -o devnodes: root may make device nodes */
 	char *source; /* first non-option argument (mount.fuse3 form) */
 	char *log;
 	char *mountpoint; /* second non-option argument (also kept for FUSE) */
@@ -56,6 +57,7 @@ struct hshmfs_config {
 	bool hshm_links;
 	bool reserve;                   /* reserve=: regions reserve their pages
 	                                 * unless a directory says otherwise */
+	bool devnodes;                  /* mknod of char/block devices (root) */
 	char links_root[PATH_MAX];      /* parent of chimaera_<user>/ (/tmp) */
 	/* given on the command line (they win over what a remount restores) */
 	bool set_backend, set_size, set_gpu, set_mode, set_uid, set_gid;
@@ -139,6 +141,30 @@ void hshmfs_stale_unnote(const struct hshmfs_config *cfg);
 /* ---- nodes (inode.c) ---------------------------------------------------- */
 
 struct hnode;
+
+/* user.* attributes (not user.hshm.*) of one node (xattr_user.c): sorted by
+ * name, so lookups are a binary search and the namespace file can be
+ * checked for duplicates in one pass. */
+struct hxattr {
+	char *name;                  /* the full name, "user.<...>" */
+	void *value;
+	uint32_t name_len, value_len;
+};
+
+struct hxattrs {
+	struct hxattr *v;
+	size_t count, cap;
+	size_t bytes;                /* sum of name_len + value_len */
+	uint64_t *mount_bytes;       /* the mount's total (fs->xattr_bytes) */
+};
+
+/* Limits of user.* attributes (docs/model.md): the kernel's own for a name
+ * (255) and a value (64 KiB), then per node and per mount (the namespace
+ * file holds them all). */
+#define HSHMFS_XATTR_NAME_MAX 255
+#define HSHMFS_XATTR_VALUE_MAX 65536
+#define HSHMFS_XATTR_NODE_MAX (256u << 10)
+#define HSHMFS_XATTR_MOUNT_MAX (UINT64_C(64) << 20)
 
 /** Directory defaults and children (hash by name + list in creation order). */
 struct hdir {
@@ -259,7 +285,38 @@ struct hnode {
 	                              * under the tree lock (writing) once
 	                              * unlinked and not open; see hregion */
 	char *target;                /* fixed (S_IFLNK) */
+	dev_t rdev;                  /* fixed (S_IFCHR, S_IFBLK) */
+	bool special;                /* fixed: a FIFO, socket or device node
+	                              * (mode's type, readable with no lock) */
+	struct hxattrs *xattrs;      /* lock: user.* attributes, NULL = none */
+	/* Hard links (hardlink.c).  A node's first name is the node; each
+	 * other name is a name-only node (S_IFREG, no region, never looked
+	 * up by the kernel, which sees the node's inode) in its list. */
+	struct hnode *link_of;       /* tree: the node this names, or NULL */
+	struct hnode *links;         /* tree: a node's other names */
+	struct hnode *link_next;     /* tree: the next in link_of's list */
 };
+
+/* The node a directory entry stands for: the region of a hard link. */
+static inline struct hnode *hnode_target(struct hnode *n)
+{
+	return n && n->link_of ? n->link_of : n;
+}
+
+/* A FIFO, socket or device node: a name and attributes in the daemon only
+ * (the kernel does their I/O).  No lock: @special is fixed, where @mode,
+ * which chmod changes under the node lock, is not. */
+static inline bool hnode_special(const struct hnode *n)
+{
+	return n->special;
+}
+
+/* Whether the namespace file keeps @n itself (directories, symlinks,
+ * special nodes; regions carry their own record). */
+static inline bool hnode_in_ns(const struct hnode *n)
+{
+	return !n->foreign && (n->dir || n->target || hnode_special(n));
+}
 
 /* ---- the session (one per mount; no globals) ---------------------------- */
 
@@ -299,6 +356,16 @@ struct hshmfs {
 	unsigned read_max;           /* max_read asked of the kernel, 0 = its
 				      * own limit (1 MiB, 256 pages) */
 	unsigned splice_max;         /* largest read reply spliced */
+	/* user.* bytes of every node (atomic, no lock): HSHMFS_XATTR_MOUNT_MAX */
+	uint64_t xattr_bytes;
+	/* the regions' user.* attributes read from the namespace file, until
+	 * recovery gives them to their regions: mount setup only, no lock */
+	struct hxattr_pending *xpend;
+	size_t nxpend;
+	/* hard links read from the namespace file, made after recovery
+	 * (hardlink.c): mount setup only, no lock */
+	struct hlink_pending *lpend;
+	size_t nlpend;
 };
 
 static inline struct hshmfs *fs_of(fuse_req_t req)
@@ -471,8 +538,10 @@ void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 void fs_readlink(fuse_req_t req, fuse_ino_t ino);
 void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev);
+/* hardlink.c */
 void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname);
+/* dir.c */
 void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
@@ -491,6 +560,20 @@ void dir_new_owner(fuse_req_t req, const struct hnode *dir, mode_t *mode,
 /** Make and link a node (tree_lock held for writing).  0 or -ENOMEM. */
 int dir_add(struct hshmfs *fs, struct hnode *dir, const char *name,
 	    mode_t mode, uid_t uid, gid_t gid, struct hnode **out);
+/* hardlink.c */
+/** Remove name @n of a node that has hard links (n->link_of or n->links
+ * set): the node keeps its other names, nlink drops, and a region's
+ * record follows its first name (tree_lock held for writing).  0 or
+ * -ENOMEM. */
+int link_unname(struct hshmfs *fs, struct hnode *n);
+/** Keep a hard link @path (@len bytes), read from the namespace file, to
+ * the region of @serial or (serial 0) the node at @target (@tlen bytes),
+ * until recovery has made the regions.  0 or -ENOMEM. */
+int link_pend(struct hshmfs *fs, uint64_t serial, const char *path,
+	      size_t len, const char *target, size_t tlen);
+/** Make the pending hard links (after recovery); what cannot be made is
+ * logged and dropped. */
+void link_pend_fini(struct hshmfs *fs);
 /* file.c */
 void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode);
@@ -540,6 +623,40 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags);
 void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* xattr_user.c: user.* attributes other than user.hshm.* */
+/** Whether @name is an ordinary user attribute: "user." and not
+ * "user.hshm.". */
+bool uxattr_name(const char *name);
+/** Value of @name on @n into @buf (@size 0: only the length; node lock
+ * held).  Length, -ENODATA, -ERANGE. */
+int uxattr_get(const struct hnode *n, const char *name, void *buf,
+	       size_t size);
+/** Set @name on @n (node lock held), XATTR_CREATE/XATTR_REPLACE in
+ * @flags.  0, -EINVAL (bad flags or name), -EEXIST, -ENODATA, -E2BIG,
+ * -ERANGE, -ENOSPC (node or mount limit), -ENOMEM. */
+int uxattr_set(struct hshmfs *fs, struct hnode *n, const char *name,
+	       const void *value, size_t size, int flags);
+/** Remove @name from @n (node lock held).  0 or -ENODATA. */
+int uxattr_remove(struct hnode *n, const char *name);
+/** The NUL-separated names of @n's attributes into @buf if not NULL (it
+ * holds @size bytes); the length they need (node lock held). */
+size_t uxattr_list(const struct hnode *n, char *buf, size_t size);
+/** Whether @n has any user attribute (node lock held). */
+bool uxattr_any(const struct hnode *n);
+/** Free @x, giving its bytes back to the mount. */
+void uxattr_free(struct hxattrs *x);
+/** Add one attribute checked by the namespace parser (at mount, no lock).
+ * 0 or -ENOMEM. */
+int uxattr_load(struct hshmfs *fs, struct hxattrs **xp, const char *name,
+		size_t name_len, const void *value, size_t value_len);
+/** Keep a region's attributes (read from the namespace file) until
+ * recovery finds the object of @serial.  Takes @x.  0 or -ENOMEM. */
+int uxattr_pend(struct hshmfs *fs, uint64_t serial, struct hxattrs *x);
+/** Give @n (a region being recovered) its pending attributes, if any. */
+void uxattr_claim(struct hshmfs *fs, struct hnode *n);
+/** Drop what no region claimed (after recovery), logged. */
+void uxattr_pend_fini(struct hshmfs *fs);
 
 /**
  * xattr value parsers (pure; fuzzed).  Values arrive without a terminating

@@ -138,6 +138,8 @@ struct hnode *hnode_new(struct hshmfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	}
 	pthread_mutex_init(&n->lock, NULL);
 	n->mode = mode;
+	n->special = S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) ||
+		     S_ISBLK(mode);
 	n->uid = uid;
 	n->gid = gid;
 	n->nlink = S_ISDIR(mode) ? 2 : 1;
@@ -159,6 +161,7 @@ void hnode_free(struct hnode *n)
 		free(n->dir);
 	}
 	region_free(n->region);
+	uxattr_free(n->xattrs);
 	pthread_mutex_destroy(&n->lock);
 	free(n->target);
 	free(n->name);
@@ -373,6 +376,7 @@ void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
+	st->st_rdev = n->rdev;
 	st->st_atim = n->atime;
 	st->st_mtim = n->mtime;
 	st->st_ctim = n->ctime;

@@ -135,6 +135,8 @@ static int build_tree(struct hshmfs *fs)
 		err = ns_load(fs);
 	if (!err)
 		err = region_recover(fs);
+	uxattr_pend_fini(fs); /* what no recovered region claimed */
+	link_pend_fini(fs);   /* the other names of the regions found */
 	return err;
 }
 

@@ -19,17 +19,28 @@
  * would reach PATH_MAX is not saved (nor what is below it; logged once per
  * change of their number); everything else is.
  *
- * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (1),
- *                                 u32 count, u64 body length, u32 body crc32,
- *                                 u32 zero
+ * Layout, little-endian:  header  magic "HSHMFSN1", u32 version (2; 1 is
+ *                                 still read), u32 count, u64 body length,
+ *                                 u32 body crc32, u32 zero
  *                         entries (count of them), each:
- *   u8 type ('R' root, 'D' directory, 'L' symlink), u8 flags (1: backend
- *   set, 2: size set, 4: view set, 8: the view is data, 16: reserve set,
- *   32: reserve is 1), u16 path length, u32 mode, u32 uid, u32 gid,
- *   u32 backend, i32 gpu (-1: inherit), u64 size, i64 mtime s, u32 mtime ns,
- *   u32 target length, then the path (relative to the root, no NUL), then
- *   the symlink target.
- * The reader checks every length and field before it creates anything.
+ *   u8 type ('R' root, 'D' directory, 'L' symlink; version 2 adds 'N' FIFO,
+ *   socket or device node, 'F' the user attributes of a region, 'H' a hard
+ *   link), u8 flags (1: backend set, 2: size set, 4: view set, 8: the view
+ *   is data, 16: reserve set, 32: reserve is 1), u16 path length, u32 mode,
+ *   u32 uid, u32 gid, u32 backend, i32 gpu (-1: inherit), u64 size ('N':
+ *   rdev; 'F', 'H': the region's serial), i64 mtime s,
+ *   u32 mtime ns, u32 target length, then the path (relative to the root,
+ *   no NUL; none for 'F'), then the symlink target; version 2 then has u32
+ *   the number of user attributes (only on 'R', 'D' and 'F', at least one
+ *   on 'F'), each u8 name length, u32 value length, the name ("user.*",
+ *   not "user.hshm.*", in strictly increasing order), the value.
+ *   'H' is another name (a hard link): its path, then either the serial
+ *   of its region in size or (size 0) the path of the node it names in
+ *   the target (a symlink, FIFO, socket or device node saved by its own
+ *   entry); everything else zero (mode S_IFREG).
+ * A version 1 file (written before special nodes and user attributes) has
+ * no attribute count and only 'R', 'D', 'L'.  The reader checks every
+ * length and field before it creates anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,9 +55,6 @@
 #include "ns.h"
 #include "state.h"
 
-#define NS_MAGIC "HSHMFSN1"
-#define NS_HEAD 32
-#define NS_FIXED 48
 #define NS_DELAY_MS 100
 #define NS_BACKOFF_MAX_MS 60000
 #define NS_MAX_FILE (UINT64_C(256) << 20)
@@ -103,6 +111,20 @@ struct entry_attrs {
 	struct timespec mtime;
 };
 
+/* A node's user attributes (node lock held). */
+static void put_xattrs(struct buf *b, const struct hnode *n)
+{
+	const struct hxattrs *x = n->xattrs;
+
+	PUT(b, uint32_t, x ? x->count : 0);
+	for (size_t i = 0; x && i < x->count; i++) {
+		PUT(b, uint8_t, x->v[i].name_len);
+		PUT(b, uint32_t, x->v[i].value_len);
+		put(b, x->v[i].name, x->v[i].name_len);
+		put(b, x->v[i].value, x->v[i].value_len);
+	}
+}
+
 /* tree_lock held (read): the tree, names and targets; the attributes and
  * directory defaults are the node lock's (setattr and setxattr change them
  * under it, tree_lock read only). */
@@ -126,8 +148,9 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 		a.backend = d->backend;
 		a.gpu = d->gpu;
 		a.size = d->size;
+	} else if (type == 'N') {
+		a.size = (uint64_t)n->rdev;
 	}
-	node_unlock(n);
 	PUT(b, uint8_t, type);
 	PUT(b, uint8_t, a.flags);
 	PUT(b, uint16_t, strlen(path));
@@ -142,6 +165,87 @@ static void put_entry(struct buf *b, char type, struct hnode *n,
 	PUT(b, uint32_t, tl);
 	put(b, path, strlen(path));
 	put(b, n->target ? n->target : "", tl);
+	put_xattrs(b, n);
+	node_unlock(n);
+}
+
+/* An 'F' entry for region @n if it has user attributes and an object to
+ * find it by at the next mount (tree_lock held).  Whether it wrote one. */
+static bool put_region(struct buf *b, struct hnode *n)
+{
+	bool any;
+
+	node_lock(n);
+	any = uxattr_any(n) && n->region->url[0];
+	if (any) {
+		PUT(b, uint8_t, 'F');
+		PUT(b, uint8_t, 0);
+		PUT(b, uint16_t, 0);
+		PUT(b, uint32_t, S_IFREG);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, int32_t, -1);
+		PUT(b, uint64_t, n->region->serial);
+		PUT(b, int64_t, 0);
+		PUT(b, uint32_t, 0);
+		PUT(b, uint32_t, 0);
+		put_xattrs(b, n);
+	}
+	node_unlock(n);
+	return any;
+}
+
+/* An 'H' entry: the path of another name of a region with an object (its
+ * serial) or of another node (its path, which the walk saves too; @tp). */
+static void put_link(struct buf *b, const struct hnode *n, const char *path,
+		     const char *tp)
+{
+	const struct hregion *r = n->link_of->region;
+
+	PUT(b, uint8_t, 'H');
+	PUT(b, uint8_t, 0);
+	PUT(b, uint16_t, strlen(path));
+	PUT(b, uint32_t, S_IFREG);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, int32_t, -1);
+	PUT(b, uint64_t, r ? r->serial : 0);
+	PUT(b, int64_t, 0);
+	PUT(b, uint32_t, 0);
+	PUT(b, uint32_t, r ? 0 : strlen(tp));
+	put(b, path, strlen(path));
+	put(b, tp, r ? 0 : strlen(tp));
+	PUT(b, uint32_t, 0); /* no attributes: they are the node's */
+}
+
+/* 'H' for name-only node @c at @path (tree_lock held); a node's own path
+ * that does not fit is not saved, nor then this link.  Whether it wrote
+ * one. */
+static bool put_link_of(struct buf *b, struct hnode *c, const char *path,
+			uint32_t *skipped)
+{
+	char tp[PATH_MAX] = "";
+
+	if (!c->link_of->region && hnode_path(c->link_of, tp, sizeof(tp))) {
+		(*skipped)++;
+		return false;
+	}
+	put_link(b, c, path, tp);
+	return true;
+}
+
+static char entry_type(const struct hnode *n)
+{
+	return n->dir ? 'D' : n->target ? 'L' : 'N';
+}
+
+/* Whether the walk writes an entry with a path for @n (tree_lock held). */
+static bool has_path_entry(const struct hnode *n)
+{
+	return hnode_in_ns(n) || (n->link_of && (!n->link_of->region ||
+						 n->link_of->region->url[0]));
 }
 
 /* The node after @c in a pre-order walk below @top that does not descend
@@ -174,14 +278,18 @@ static void walk(struct buf *b, struct hnode *top, uint32_t *count,
 	while (c && !b->err) {
 		size_t l = strlen(c->name), at = plen ? plen + 1 : 0;
 
-		if (!c->foreign && (c->dir || c->target) && at + l >= PATH_MAX) {
+		if (c->region && !c->foreign && put_region(b, c))
+			(*count)++;
+		if (has_path_entry(c) && at + l >= PATH_MAX) {
 			(*skipped)++;
-		} else if (!c->foreign && (c->dir || c->target)) {
+		} else if (has_path_entry(c)) {
 			if (plen)
 				path[plen] = '/';
 			memcpy(path + at, c->name, l + 1);
-			put_entry(b, c->dir ? 'D' : 'L', c, path);
-			(*count)++;
+			if (!c->link_of)
+				put_entry(b, entry_type(c), c, path);
+			if (!c->link_of || put_link_of(b, c, path, skipped))
+				(*count)++;
 			if (c->dir && c->dir->head) {
 				plen = at + l;
 				c = c->dir->head;
@@ -223,7 +331,7 @@ static int ns_encode(struct hshmfs *fs, struct buf *b, uint32_t *skipped)
 	uint64_t body;
 
 	put(b, NS_MAGIC, 8);
-	PUT(b, uint32_t, 1);
+	PUT(b, uint32_t, NS_VERSION);
 	PUT(b, uint32_t, 0);    /* count, patched below */
 	PUT(b, uint64_t, 0);    /* body length */
 	PUT(b, uint32_t, 0);    /* body crc */
@@ -239,91 +347,6 @@ static int ns_encode(struct hshmfs *fs, struct buf *b, uint32_t *skipped)
 	memcpy(b->p + 16, &body, 8);
 	memcpy(b->p + 24, &crc, 4);
 	return 0;
-}
-
-/* ---- decoding (pure; fuzzed) -------------------------------------------- */
-
-static uint64_t get(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, n); /* little-endian host, as the whole format */
-	return v;
-}
-
-static int entry_check(const struct ns_entry *e)
-{
-	mode_t want = e->type == 'L' ? S_IFLNK : S_IFDIR;
-
-	if ((e->mode & S_IFMT) != want || e->mtime_nsec >= 1000000000u ||
-	    e->backend >= HSHM_BACKEND_KIND_COUNT || e->gpu < -1 ||
-	    (e->type == 'L') != (e->target_len > 0) ||
-	    ((e->flags & 2) && e->size == 0) || (e->flags & ~63u) ||
-	    (e->flags & 12) == 8 || (e->flags & 48) == 32)
-		return -EBADMSG;
-	if (e->type == 'R')
-		return e->path_len ? -EBADMSG : 0;
-	return meta_path_check(e->path, e->path_len);
-}
-
-static int entry_parse(const unsigned char *p, size_t left, struct ns_entry *e,
-		       size_t *used)
-{
-	if (left < NS_FIXED)
-		return -EBADMSG;
-	e->type = (char)p[0];
-	e->flags = p[1];
-	e->path_len = (uint32_t)get(p + 2, 2);
-	e->mode = (uint32_t)get(p + 4, 4);
-	e->uid = (uint32_t)get(p + 8, 4);
-	e->gid = (uint32_t)get(p + 12, 4);
-	e->backend = (uint32_t)get(p + 16, 4);
-	e->gpu = (int32_t)(uint32_t)get(p + 20, 4);
-	e->size = get(p + 24, 8);
-	e->mtime_sec = (int64_t)get(p + 32, 8);
-	e->mtime_nsec = (uint32_t)get(p + 40, 4);
-	e->target_len = (uint32_t)get(p + 44, 4);
-	if (e->type != 'R' && e->type != 'D' && e->type != 'L')
-		return -EBADMSG;
-	if (e->target_len >= PATH_MAX ||
-	    left - NS_FIXED < (size_t)e->path_len + e->target_len)
-		return -EBADMSG;
-	e->path = (const char *)p + NS_FIXED;
-	e->target = e->path + e->path_len;
-	if (memchr(e->target, '\0', e->target_len))
-		return -EBADMSG;
-	*used = NS_FIXED + e->path_len + e->target_len;
-	return entry_check(e);
-}
-
-int ns_decode(const void *buf, size_t len,
-	      int (*fn)(void *arg, const struct ns_entry *e), void *arg)
-{
-	const unsigned char *p = buf;
-	uint32_t count;
-	uint64_t body;
-	size_t off = NS_HEAD;
-	int err;
-
-	if (len < NS_HEAD || memcmp(p, NS_MAGIC, 8))
-		return -ENODATA;
-	count = (uint32_t)get(p + 12, 4);
-	body = get(p + 16, 8);
-	if (get(p + 8, 4) != 1 || body != len - NS_HEAD || get(p + 28, 4) ||
-	    (uint32_t)get(p + 24, 4) != meta_crc32(p + NS_HEAD, (size_t)body))
-		return -EBADMSG;
-	for (uint32_t i = 0; i < count; i++) {
-		struct ns_entry e;
-		size_t used;
-
-		err = entry_parse(p + off, len - off, &e, &used);
-		if (err || (i == 0) != (e.type == 'R'))
-			return err ? err : -EBADMSG;
-		off += used;
-		if (fn && (err = fn(arg, &e)))
-			return err;
-	}
-	return off == len ? 0 : -EBADMSG;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -487,6 +510,8 @@ static mode_t restored_mode(const struct ns_entry *e)
 {
 	if (e->type == 'L')
 		return S_IFLNK | 0777;
+	if (e->type == 'N')
+		return (mode_t)e->mode & (mode_t)(S_IFMT | 0777);
 	return (mode_t)e->mode & (mode_t)(S_IFMT | S_ISGID | S_ISVTX | 0777);
 }
 
@@ -498,6 +523,8 @@ static void apply_attrs(struct hnode *n, const struct ns_entry *e)
 	n->mtime.tv_sec = e->mtime_sec;
 	n->mtime.tv_nsec = e->mtime_nsec;
 	n->atime = n->ctime = n->mtime;
+	if (e->type == 'N')
+		n->rdev = (dev_t)e->size;
 	if (!n->dir)
 		return;
 	n->dir->has_backend = e->flags & 1;
@@ -532,19 +559,18 @@ static void apply_root(struct hshmfs *fs, const struct ns_entry *e)
 		r->dir->reserve = -1;
 }
 
-/* The directory that holds @e (created by earlier entries), and its name. */
-static struct hnode *parent_of(struct hshmfs *fs, const struct ns_entry *e,
-			       char *name)
+struct hnode *ns_parent_of(struct hshmfs *fs, const char *path, uint32_t len,
+			   char *name)
 {
 	struct hnode *d = fs->root;
 	uint32_t start = 0;
 
-	for (uint32_t i = 0; i <= e->path_len; i++) {
-		if (i < e->path_len && e->path[i] != '/')
+	for (uint32_t i = 0; i <= len; i++) {
+		if (i < len && path[i] != '/')
 			continue;
-		memcpy(name, e->path + start, i - start);
+		memcpy(name, path + start, i - start);
 		name[i - start] = '\0';
-		if (i == e->path_len)
+		if (i == len)
 			return d;
 		d = hnode_child(d, name);
 		if (!d || !d->dir)
@@ -554,17 +580,54 @@ static struct hnode *parent_of(struct hshmfs *fs, const struct ns_entry *e,
 	return NULL;
 }
 
+/* @e's user attributes into *@xp (checked by the parser). */
+static int load_xattrs(struct hshmfs *fs, struct hxattrs **xp,
+		       const struct ns_entry *e)
+{
+	const unsigned char *pos = e->xattrs;
+	int err = 0;
+
+	for (uint32_t i = 0; i < e->nxattrs && !err; i++) {
+		const char *name;
+		const void *value;
+		size_t nl, vl;
+
+		ns_xattr_next(&pos, &name, &nl, &value, &vl);
+		err = uxattr_load(fs, xp, name, nl, value, vl);
+	}
+	return err;
+}
+
+/* A region's attributes, kept until recovery finds its object. */
+static int load_region(struct hshmfs *fs, const struct ns_entry *e)
+{
+	struct hxattrs *x = NULL;
+	int err = load_xattrs(fs, &x, e);
+
+	if (err) {
+		uxattr_free(x);
+		return err;
+	}
+	return uxattr_pend(fs, e->size, x);
+}
+
 static int load_entry(void *arg, const struct ns_entry *e)
 {
 	struct hshmfs *fs = arg;
 	char name[NAME_MAX + 1];
 	struct hnode *d, *n;
+	int err;
 
 	if (e->type == 'R') {
 		apply_root(fs, e);
-		return 0;
+		return load_xattrs(fs, &fs->root->xattrs, e);
 	}
-	d = parent_of(fs, e, name);
+	if (e->type == 'F')
+		return load_region(fs, e);
+	if (e->type == 'H') /* made once recovery has found the regions */
+		return link_pend(fs, e->size, e->path, e->path_len, e->target,
+				 e->target_len);
+	d = ns_parent_of(fs, e->path, e->path_len, name);
 	if (!d || hnode_child(d, name)) {
 		HSHMFS_LOG(FUSE_LOG_WARNING, "namespace file: no place for "
 			   "'%.*s': skipped\n", (int)e->path_len, e->path);
@@ -573,7 +636,8 @@ static int load_entry(void *arg, const struct ns_entry *e)
 	n = hnode_new(fs, restored_mode(e), e->uid, e->gid);
 	if (!n)
 		return -ENOMEM;
-	if (e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) {
+	if ((e->type == 'L' && !(n->target = strndup(e->target, e->target_len))) ||
+	    (err = load_xattrs(fs, &n->xattrs, e))) {
 		hnode_maybe_drop(fs, n);
 		return -ENOMEM;
 	}

@@ -129,6 +129,8 @@ static const struct fuse_opt hshmfs_opt_table[] = {
 	FUSE_OPT_KEY("debug", KEY_FOREGROUND),
 	{ "hshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 1 },
 	{ "nohshm_links", offsetof(struct hshmfs_rawopts, hshm_links), 0 },
+	{ "devnodes", offsetof(struct hshmfs_rawopts, devnodes), 1 },
+	{ "nodevnodes", offsetof(struct hshmfs_rawopts, devnodes), 0 },
 	/* fstab and mount(8) noise: accepted and ignored */
 	FUSE_OPT_KEY("_netdev", KEY_DISCARD),
 	FUSE_OPT_KEY("noauto", KEY_DISCARD),
@@ -180,6 +182,7 @@ void hshmfs_opts_help(void)
 	       "    -o mmap=auto|shared|cached  mmap mode (auto)\n"
 	       "    -o hshm_links          publish upstream HSHM links in /tmp/chimaera_$USER\n"
 	       "    -o links_root=DIR      where chimaera_<user>/ link dirs live (/tmp)\n"
+	       "    -o devnodes            root may make (inert: nodev) device nodes\n"
 	       "    -o upstream=ro|rw|off  the /.hshm view of upstream regions (ro)\n"
 	       "    -o log=WHERE           syslog, syslog:/SOCKET, stderr or /FILE\n"
 	       "                           (syslog; stderr with -f or -d)\n"
@@ -352,6 +355,7 @@ int hshmfs_opts_parse(struct fuse_args *args, struct hshmfs_rawopts *raw,
 		err = cfg_reserve(raw, cfg);
 	cfg->set_reserve = raw->reserve;
 	cfg->hshm_links = raw->hshm_links;
+	cfg->devnodes = raw->devnodes;
 	cfg->set_backend = raw->backend;
 	cfg->set_size = raw->size;
 	cfg->set_gpu = raw->gpu;

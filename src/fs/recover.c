@@ -359,6 +359,7 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 	n->region = r;
 	r->dev = f->st.st_dev; /* what a purge may remove (region.c) */
 	r->objino = f->st.st_ino;
+	uxattr_claim(fs, n); /* its user.* attributes (namespace file) */
 	if (f->trust != REC_NONE) {
 		node_from_meta(n, &f->m);
 		r->kind = (enum hshm_backend_kind)f->m.kind;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -259,6 +260,129 @@ static int get_value(struct hshmfs *fs, fuse_ino_t ino, const char *name,
 	return ret;
 }
 
+/* ---- user.* attributes other than user.hshm.* (xattr_user.c) ----------- */
+
+/* Regular files and directories carry them, as on Linux everywhere (the
+ * kernel refuses the others before asking: this only agrees with it). */
+static bool user_carrier(const struct hnode *n)
+{
+	return n->region || n->dir;
+}
+
+static void user_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			  size_t size)
+{
+	struct hshmfs *fs = fs_of(req);
+	size_t cap = size < HSHMFS_XATTR_VALUE_MAX ? size
+						   : HSHMFS_XATTR_VALUE_MAX;
+	char *buf = cap ? malloc(cap) : NULL;
+	struct hnode *n;
+	int len = -ENOMEM;
+
+	tree_rdlock(fs);
+	n = hnode_by_ino(fs, ino);
+	if (!n)
+		len = -ENOENT;
+	else if (!user_carrier(n))
+		len = -ENODATA;
+	else if (buf || !cap) {
+		node_lock(n);
+		len = uxattr_get(n, name, buf, cap);
+		node_unlock(n);
+	}
+	tree_unlock(fs);
+	if (len < 0)
+		fuse_reply_err(req, -len);
+	else if (!size)
+		fuse_reply_xattr(req, (size_t)len);
+	else
+		fuse_reply_buf(req, buf, (size_t)len);
+	free(buf);
+}
+
+/* One log line for a refusal that is not the ordinary answer to a probe
+ * (ENODATA, EEXIST), tree_lock held.  Returns @err. */
+static int user_refused(struct hnode *n, const char *op, const char *name,
+			int err)
+{
+	char path[PATH_MAX];
+	const char *why = err == -ENOSPC ? "the node's (256 KiB) or the "
+		"mount's (64 MiB) user attributes are full" : err == -E2BIG ?
+		"a value holds at most 64 KiB" : err == -ERANGE ?
+		"a name holds at most 255 bytes" : err == -EINVAL ?
+		"a name after \"user.\" and XATTR_CREATE or XATTR_REPLACE, "
+		"not both" : strerror(-err);
+
+	if (err == -ENODATA || err == -EEXIST || err == -ENOMEM)
+		return err;
+	if (hnode_path(n, path, sizeof(path)) < 0)
+		strcpy(path, "?");
+	HSHMFS_LOG(FUSE_LOG_INFO, "%s %.64s on '/%s' refused: %s\n", op, name,
+		   path, why);
+	return err;
+}
+
+/* What a set or remove of a user attribute needs of @n (tree_lock held). */
+static int user_may_write(const struct hshmfs *fs, const struct hnode *n)
+{
+	if (!n)
+		return -ENOENT;
+	if (n->foreign)
+		return upstream_readonly(fs, n) ? -EROFS : -EPERM;
+	return user_carrier(n) ? 0 : -EPERM;
+}
+
+/* A change of @n's user attributes: ctime, and the namespace file. */
+static void user_changed(struct hshmfs *fs, struct hnode *n)
+{
+	hnode_touch(n, false, false, true);
+	if (!n->region || n->region->url[0])
+		ns_dirty(fs);
+}
+
+static void user_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			  const char *value, size_t size, int flags)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+	int err;
+
+	tree_rdlock(fs);
+	n = hnode_by_ino(fs, ino);
+	err = user_may_write(fs, n);
+	if (!err) {
+		node_lock(n);
+		err = uxattr_set(fs, n, name, value, size, flags);
+		if (!err)
+			user_changed(fs, n);
+		node_unlock(n);
+		if (err)
+			err = user_refused(n, "setxattr", name, err);
+	}
+	tree_unlock(fs);
+	fuse_reply_err(req, -err);
+}
+
+static void user_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct hshmfs *fs = fs_of(req);
+	struct hnode *n;
+	int err;
+
+	tree_rdlock(fs);
+	n = hnode_by_ino(fs, ino);
+	err = user_may_write(fs, n);
+	if (!err) {
+		node_lock(n);
+		err = uxattr_remove(n, name);
+		if (!err)
+			user_changed(fs, n);
+		node_unlock(n);
+	}
+	tree_unlock(fs);
+	fuse_reply_err(req, -err);
+}
+
 void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct hshmfs *fs = fs_of(req);
@@ -267,6 +391,10 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 
 	if (holders_is_attr(name)) {
 		holders_getxattr(req, ino, name, size); /* without the tree lock */
+		return;
+	}
+	if (uxattr_name(name)) {
+		user_getxattr(req, ino, name, size);
 		return;
 	}
 	tree_rdlock(fs);
@@ -306,26 +434,47 @@ static size_t list_names(struct hnode *n, char *buf, size_t size)
 	return used;
 }
 
+/* hshm's names, then the user attributes (tree_lock held, node lock
+ * taken).  The length they need; written into @buf if it holds them. */
+static size_t list_all(struct hnode *n, char *buf, size_t size)
+{
+	size_t len;
+
+	node_lock(n);
+	len = list_names(n, NULL, 0);
+	len += uxattr_list(n, NULL, 0);
+	if (buf && len <= size) {
+		size_t h = list_names(n, buf, size);
+
+		uxattr_list(n, buf + h, size - h);
+	}
+	node_unlock(n);
+	return len;
+}
+
 void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct hshmfs *fs = fs_of(req);
-	char buf[1024];
+	char *buf = size ? malloc(size) : NULL;
 	struct hnode *n;
 	size_t len = 0;
 
 	tree_rdlock(fs);
 	n = hnode_by_ino(fs, ino);
-	if (n)
-		len = list_names(n, buf, sizeof(buf));
+	if (n && (buf || !size))
+		len = list_all(n, buf, size);
 	tree_unlock(fs);
 	if (!n)
 		fuse_reply_err(req, ENOENT);
+	else if (size && !buf)
+		fuse_reply_err(req, ENOMEM);
 	else if (size == 0)
 		fuse_reply_xattr(req, len);
 	else if (len > size)
 		fuse_reply_err(req, ERANGE);
 	else
 		fuse_reply_buf(req, buf, len);
+	free(buf);
 }
 
 /*
@@ -526,6 +675,10 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct hshmfs *fs = fs_of(req);
 	int err;
 
+	if (uxattr_name(name)) {
+		user_setxattr(req, ino, name, value, size, flags);
+		return;
+	}
 	if (flags & XATTR_CREATE) {
 		fuse_reply_err(req, EEXIST); /* every hshm attribute exists */
 		return;
@@ -544,6 +697,10 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct hnode *n;
 	int err = 0;
 
+	if (uxattr_name(name)) {
+		user_removexattr(req, ino, name);
+		return;
+	}
 	tree_wrlock(fs);
 	n = hnode_by_ino(fs, ino);
 	d = n ? xattr_find(name, node_on(n)) : NULL;

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fs_i.h"
 #include "meta.h"
@@ -10,9 +11,53 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* strcmp() order of two names that hold no NUL. */
+static int order(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al > bl) - (al < bl);
+}
+
+/* What accepted attributes promise uxattr_load(): user.* names, not
+ * user.hshm.*, no NUL, in strictly increasing order, within the limits. */
+static void check_xattrs(const struct ns_entry *e)
+{
+	const unsigned char *pos = e->xattrs;
+	const char *name, *prev = NULL;
+	const void *value;
+	size_t nl, vl, pl = 0, total = 0;
+
+	for (uint32_t i = 0; i < e->nxattrs; i++) {
+		ns_xattr_next(&pos, &name, &nl, &value, &vl);
+		total += nl + vl;
+		if (nl <= 5 || nl > HSHMFS_XATTR_NAME_MAX ||
+		    vl > HSHMFS_XATTR_VALUE_MAX || memcmp(name, "user.", 5) ||
+		    (nl >= 10 && !memcmp(name, "user.hshm.", 10)) ||
+		    memchr(name, '\0', nl) || total > HSHMFS_XATTR_NODE_MAX)
+			abort();
+		if (prev && order(prev, pl, name, nl) >= 0)
+			abort();
+		prev = name;
+		pl = nl;
+	}
+	if (e->type != 'R' && e->type != 'D' && e->type != 'F' && e->nxattrs)
+		abort();
+}
+
 /* What an accepted entry promises ns.c's loader. */
 static int entry(void *arg, const struct ns_entry *e)
 {
+	check_xattrs(e);
+	if (e->type == 'F') {
+		if (e->path_len || !e->size || !e->nxattrs)
+			abort();
+		(*(size_t *)arg)++;
+		return 0;
+	}
+	if ((e->type == 'N' && (S_ISFIFO(e->mode) || S_ISSOCK(e->mode)) &&
+	     e->size) || (e->type == 'H' && (!e->size == !e->target_len || e->nxattrs)))
+		abort();
 	if (e->path_len >= PATH_MAX || e->target_len >= PATH_MAX ||
 	    (e->type == 'R') != (e->path_len == 0) ||
 	    (e->path_len && meta_path_check(e->path, e->path_len)) ||

@@ -17,15 +17,21 @@ def record(path, version=1, mode=0o100644, uid=1000, flags=0, plen=None):
     crc = zlib.crc32(body) if version == 1 else 0
     return body + struct.pack("<II", crc, 0)
 
-def entry(t, path, mode, target=b"", flags=0, size=0):
+def entry(t, path, mode, target=b"", flags=0, size=0, xattrs=None):
     p = path.encode()
-    return struct.pack("<BBHIIIIiQqII", ord(t), flags, len(p), mode, 0, 0, 0,
-                       -1, size, 0, 0, len(target)) + p + target
+    e = struct.pack("<BBHIIIIiQqII", ord(t), flags, len(p), mode, 0, 0, 0,
+                    -1, size, 0, 0, len(target)) + p + target
+    if xattrs is None:  # version 1: no attribute list
+        return e
+    e += struct.pack("<I", len(xattrs))
+    for name, value in xattrs:
+        e += struct.pack("<BI", len(name), len(value)) + name + value
+    return e
 
-def nsfile(entries):
+def nsfile(entries, version=1):
     body = b"".join(entries)
-    return (b"HSHMFSN1" + struct.pack("<IIQII", 1, len(entries), len(body),
-                                      zlib.crc32(body), 0) + body)
+    return (b"HSHMFSN1" + struct.pack("<IIQII", version, len(entries),
+                                      len(body), zlib.crc32(body), 0) + body)
 
 def write(fuzzer, name, data):
     d = os.path.join("tests", "fuzz", "corpus", fuzzer)
@@ -52,3 +58,27 @@ write("fuzz_ns", "tree", b"\x01" + nsfile([
 write("fuzz_ns", "dotdot", b"\x01" + nsfile([root, entry("D", "a/..", 0o40755)]))
 write("fuzz_ns", "long", b"\x01" + nsfile([root, entry("D", "d" * 256, 0o40755)]))
 write("fuzz_ns", "badtype", b"\x01" + nsfile([root, entry("X", "x", 0o40755)]))
+# version 2: special nodes ('N', rdev in size), attribute lists, a region's
+# attributes by serial ('F')
+root2 = entry("R", "", 0o41777, xattrs=[(b"user.top", b"1")])
+write("fuzz_ns", "v2-tree", b"\x01" + nsfile([
+    root2, entry("D", "a", 0o40755, xattrs=[(b"user.a", b"x"), (b"user.b", b"")]),
+    entry("N", "a/fifo", 0o10640, xattrs=[]),
+    entry("N", "a/sock", 0o140755, xattrs=[]),
+    entry("N", "null", 0o20666, size=(1 << 8) | 3, xattrs=[]),
+    entry("N", "loop", 0o60600, size=7 << 8, xattrs=[]),
+    entry("L", "a/l", 0o120777, b"fifo", xattrs=[]),
+    entry("F", "", 0o100000, size=42, xattrs=[(b"user.k", b"v" * 100)])], 2))
+write("fuzz_ns", "v2-hardlink", b"\x01" + nsfile([
+    root2, entry("D", "a", 0o40755, xattrs=[]),
+    entry("H", "a/second", 0o100000, size=42, xattrs=[]),
+    entry("H", "third", 0o100000, size=42, xattrs=[]),
+    entry("N", "a/fifo", 0o10644, xattrs=[]),
+    entry("H", "fifo2", 0o100000, b"a/fifo", xattrs=[])], 2))
+write("fuzz_ns", "v2-unsorted", b"\x01" + nsfile([
+    root2, entry("D", "a", 0o40755, xattrs=[(b"user.b", b"x"), (b"user.a", b"")])], 2))
+write("fuzz_ns", "v2-reserved", b"\x01" + nsfile([
+    entry("R", "", 0o41777, xattrs=[(b"user.hshm.size", b"1M")])], 2))
+write("fuzz_ns", "v2-fifo-rdev", b"\x01" + nsfile([
+    root2, entry("N", "p", 0o10644, size=5, xattrs=[])], 2))
+write("fuzz_ns", "v1-special", b"\x01" + nsfile([root, entry("N", "p", 0o10644)]))
