@@ -415,10 +415,20 @@ void xattr_reply(fuse_req_t req, const char *val, int len, size_t size)
 		fuse_reply_buf(req, val, (size_t)len);
 }
 
+/*
+ * hshm's names that listxattr shows.  None on a data-view region: it is to
+ * be a plain file to the tools that copy xattrs (cp -a, rsync -X, tar
+ * --xattrs), which would otherwise carry user.hshm.* onto every copy and,
+ * copying back, try to remove or set them (EPERM).  They still answer by
+ * name (getfattr -n, hshmfs-ls), as the inspection attributes do.
+ */
 static size_t list_names(struct hnode *n, char *buf, size_t size)
 {
 	unsigned on = node_on(n);
 	size_t used = 0;
+
+	if (n->region && n->region->dview)
+		return 0;
 
 	for (size_t i = 0; i < sizeof(xattr_defs) / sizeof(xattr_defs[0]); i++) {
 		const struct xattr_def *d = &xattr_defs[i];
