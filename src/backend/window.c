@@ -15,7 +15,8 @@
  *   which reports a page it cannot supply (past a shrunk object's end, or
  *   a full tmpfs) as an errno, never a signal: the write then takes the
  *   pwrite path, whose errno is the precise one (-EIO shrunk, -ENOSPC
- *   full); a 1 MiB chunk that has been populated whole is not again;
+ *   full); a page once populated is marked and not populated again, so
+ *   rewrites cost no system call, aligned or not;
  * - copied into under a SIGBUS guard, for a shrink that races the copy:
  *   the thread jumps back out of the fault and the write fails with -EIO.
  *
@@ -42,14 +43,14 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 
-/** Bytes populated at once, and the unit of the window's "filled" flags. */
-#define WIN_CHUNK (1u << 20)
+#define WIN_BITS (8 * sizeof(unsigned long))
 
 struct hshm_window {
 	char *p;              /* the mapping, from object offset 0 */
 	uint64_t len;         /* bytes mapped (image_size when made) */
-	size_t nchunks;
-	unsigned char hot[];  /* per WIN_CHUNK: populated (atomic, relaxed) */
+	size_t npages;
+	unsigned long hot[];  /* a bit a page: populated (atomic, relaxed);
+			       * 1/32768 of the window */
 };
 
 /*
@@ -112,9 +113,11 @@ static int guard_copy(char *dst, const void *src, size_t n)
 
 static struct hshm_window *win_new(int fd, uint64_t len)
 {
-	size_t nchunks = (size_t)((len + WIN_CHUNK - 1) / WIN_CHUNK);
-	struct hshm_window *w = calloc(1, sizeof(*w) + nchunks);
+	size_t npages = (size_t)((len + HSHM_PAGE - 1) / HSHM_PAGE);
+	size_t nwords = (npages + WIN_BITS - 1) / WIN_BITS;
+	struct hshm_window *w;
 
+	w = calloc(1, sizeof(*w) + nwords * sizeof(w->hot[0]));
 	if (!w)
 		return NULL;
 	w->p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -124,7 +127,7 @@ static struct hshm_window *win_new(int fd, uint64_t len)
 		return NULL;
 	}
 	w->len = len;
-	w->nchunks = nchunks;
+	w->npages = npages;
 	return w;
 }
 
@@ -153,33 +156,48 @@ static struct hshm_window *win_get(struct hshm_backend *b)
 	return none;
 }
 
+static bool page_hot(const struct hshm_window *w, size_t pg)
+{
+	unsigned long word = __atomic_load_n(&w->hot[pg / WIN_BITS],
+					     __ATOMIC_RELAXED);
+
+	return (word >> (pg % WIN_BITS)) & 1;
+}
+
+static void pages_mark_hot(struct hshm_window *w, size_t pg, size_t end)
+{
+	for (; pg < end; pg++)
+		__atomic_fetch_or(&w->hot[pg / WIN_BITS], 1UL << (pg % WIN_BITS),
+				  __ATOMIC_RELAXED);
+}
+
 /*
  * Page tables for the pages of [off, off+n): 0, or -EAGAIN when a page
- * cannot be had.  Only the pages written are populated, so that a sparse
- * (unreserved) object gets no page nobody wrote; a chunk is marked filled
- * once a write has populated all of it, and is not populated again.
+ * cannot be had.  Only pages not populated before, and only those the
+ * write covers, so that a sparse (unreserved) object gets no page nobody
+ * wrote; each run of them is one madvise.
  */
 static int win_populate(struct hshm_window *w, uint64_t off, size_t n)
 {
-	size_t c = (size_t)(off / WIN_CHUNK);
-	size_t last = (size_t)((off + n - 1) / WIN_CHUNK);
+	size_t pg = (size_t)(off / HSHM_PAGE);
+	size_t end = (size_t)((off + n + HSHM_PAGE - 1) / HSHM_PAGE);
+	size_t run;
 
-	for (; c <= last; c++) {
-		uint64_t clo = (uint64_t)c * WIN_CHUNK;
-		uint64_t chi = w->len - clo < WIN_CHUNK ? w->len : clo + WIN_CHUNK;
-		uint64_t lo = off > clo ? off & ~(uint64_t)(HSHM_PAGE - 1) : clo;
-		uint64_t hi = off + n < chi ? off + n : chi;
-
-		if (__atomic_load_n(&w->hot[c], __ATOMIC_RELAXED))
+	if (end > w->npages)
+		end = w->npages;
+	while (pg < end) {
+		if (page_hot(w, pg)) {
+			pg++;
 			continue;
-		hi = (hi + HSHM_PAGE - 1) & ~(uint64_t)(HSHM_PAGE - 1);
-		if (hi > chi)
-			hi = chi;
-		if (madvise(w->p + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE) &&
+		}
+		for (run = pg + 1; run < end && !page_hot(w, run); run++)
+			;
+		if (madvise(w->p + (uint64_t)pg * HSHM_PAGE,
+			    (run - pg) * HSHM_PAGE, MADV_POPULATE_WRITE) &&
 		    errno != EINVAL) /* EINVAL: an older kernel, faults do it */
 			return -EAGAIN;
-		if (lo == clo && hi == chi)
-			__atomic_store_n(&w->hot[c], 1, __ATOMIC_RELAXED);
+		pages_mark_hot(w, pg, run);
+		pg = run;
 	}
 	return 0;
 }
