@@ -394,6 +394,23 @@ ssize_t hshm_image_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 void hshm_set_reserve(struct hshm_backend *b, bool reserve);
 bool hshm_reserves(const struct hshm_backend *b);
 
+/**
+ * hshm_win_reads() - whether hshm_win_span() can serve @b: ctx->write_window,
+ * a host object, a view that reserves its pages (populating a sparse one
+ * would fill its holes), a window possible.
+ * hshm_win_span() - point *@p at bytes [@off, @off + @n) of the object in
+ * the view's window, its pages populated, for a caller to hand to the
+ * kernel (a writev of a reply) and never to read or write itself: the
+ * kernel's copy turns a page gone (the object shrunk meanwhile) into
+ * EFAULT, not a signal.  *@p stays valid while the view's size does not
+ * change (the caller excludes resize, refresh and detach).
+ * Return: 0; -EAGAIN: no window, the range outside it, or a page that
+ * cannot be had (then pread, whose errno says why).
+ */
+bool hshm_win_reads(const struct hshm_backend *b);
+int hshm_win_span(struct hshm_backend *b, uint64_t off, size_t n,
+		  const void **p);
+
 /** Ownership (private flag, never stored in the region). */
 void hshm_set_owner(struct hshm_backend *b);
 void hshm_unset_owner(struct hshm_backend *b);

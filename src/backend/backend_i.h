@@ -247,6 +247,7 @@ ssize_t hshm_host_pwrite(struct hshm_backend *b, const void *buf, size_t n,
  */
 ssize_t hshm_win_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 			uint64_t off);
+
 void hshm_win_drop(struct hshm_backend *b);
 
 /** hshm_v1_image_for()/min_image() - from the layout table. */

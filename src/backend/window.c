@@ -95,7 +95,7 @@ static void guard_install(void)
 }
 
 /* memcpy that returns -EIO instead of dying when a page of @dst is gone. */
-static int guard_copy(char *dst, const void *src, size_t n)
+static int guard_copy(void *dst, const void *src, size_t n)
 {
 	sigjmp_buf env;
 
@@ -214,6 +214,28 @@ ssize_t hshm_win_pwrite(struct hshm_backend *b, const void *buf, size_t n,
 	if (!err)
 		err = guard_copy(w->p + off, buf, n);
 	return err ? err : (ssize_t)n;
+}
+
+HSHM_EXPORT bool hshm_win_reads(const struct hshm_backend *b)
+{
+	return b->ctx && b->ctx->write_window && b->fd >= 0 &&
+	       !(b->flags & HSHM_FLAG_NORESERVE) &&
+	       !__atomic_load_n(&b->win_off, __ATOMIC_RELAXED);
+}
+
+HSHM_EXPORT int hshm_win_span(struct hshm_backend *b, uint64_t off, size_t n,
+				const void **p)
+{
+	struct hshm_window *w;
+
+	*p = NULL;
+	if (!n || !hshm_win_reads(b)) /* must not fill a sparse view's holes */
+		return -EAGAIN;
+	w = win_get(b);
+	if (!w || off > w->len || n > w->len - off || win_populate(w, off, n))
+		return -EAGAIN;
+	*p = w->p + off;
+	return 0;
 }
 
 void hshm_win_drop(struct hshm_backend *b)

@@ -241,9 +241,11 @@ void file_bufs_fini(struct hshmfs *fs)
  * pipe, which libfuse grows to the reply's size.  A process without
  * CAP_SYS_RESOURCE cannot grow a pipe past fs.pipe-max-size (1 MiB by
  * default), so a 1 MiB reply (plus its header) would not fit and would be
- * copied instead: that process asks the kernel for read requests of at
- * most HSHMFS_READ_SPLIT bytes (max_read), and each half is spliced.  With
- * async direct I/O the kernel sends the halves at once (two workers).
+ * copied instead: on a mount whose regions do not reserve their pages
+ * (reserve=0; reserved ones are answered from the library's window, see
+ * read_direct), that process asks the kernel for read requests of at most
+ * HSHMFS_READ_SPLIT bytes (max_read), and each half is spliced.  With async
+ * direct I/O the kernel sends the halves at once (two workers).
  */
 void file_read_limits(struct hshmfs *fs)
 {
@@ -255,7 +257,9 @@ void file_read_limits(struct hshmfs *fs)
 		close(p[0]);
 		close(p[1]);
 	}
-	fs->read_max = grows ? 0 : HSHMFS_READ_SPLIT;
+	/* reserved regions answer from the window (read_direct), whole 1 MiB
+	 * requests being cheaper there: split only where reads splice */
+	fs->read_max = grows || fs->cfg.reserve ? 0 : HSHMFS_READ_SPLIT;
 	fs->splice_max = grows ? HSHMFS_READ_BUF : HSHMFS_SPLICE_MAX;
 }
 
@@ -326,6 +330,27 @@ static bool read_spliceable(struct hshmfs *fs, struct hregion *r, size_t size,
 	return !hshm_spare_has(&r->be) || off + size <= end - 4096;
 }
 
+/*
+ * A read of a reserved region's image bytes is answered straight from the
+ * library's window (hshm_win_span): the kernel copies the reply from the
+ * object's pages, one copy, as the mapping daemon did.  Nothing here reads
+ * those pages; a page gone meanwhile makes the kernel's copy fail, and the
+ * kernel then ends the request with EIO.  -EAGAIN: use another way.
+ */
+static int read_direct(fuse_req_t req, struct hregion *r, size_t size,
+		       uint64_t off)
+{
+	uint64_t end = hshm_image_size(&r->be);
+	const void *p;
+
+	if (hshm_backend_fd(&r->be) < 0 || off >= end || !size ||
+	    (hshm_spare_has(&r->be) && off + size > end - 4096) ||
+	    hshm_win_span(&r->be, off, size, &p))
+		return -EAGAIN;
+	fuse_reply_buf(req, p, size);
+	return 0;
+}
+
 static int read_splice(fuse_req_t req, struct hregion *r, size_t size,
 		       uint64_t off)
 {
@@ -353,6 +378,8 @@ int file_read_image(struct hshmfs *fs, fuse_req_t req, struct hregion *r,
 	if (off < hshm_image_size(&r->be) &&
 	    size > hshm_image_size(&r->be) - off)
 		size = (size_t)(hshm_image_size(&r->be) - off);
+	if (read_direct(req, r, size, off) == 0)
+		return 0;
 	if (read_spliceable(fs, r, size, off))
 		return read_splice(req, r, size, off);
 	buf = own ? malloc(size) : read_buf(fs);

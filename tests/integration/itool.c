@@ -556,18 +556,22 @@ static int cmd_poke(char **a)
  * behind PATH OBJ OP [ARG]: open PATH (a file in the mount), truncate OBJ
  * (its object) to 0 behind hshmfs, then do OP on the open fd, so that no
  * lookup or open after the truncate can warn the daemon first.  OP: write
- * (one byte at ARG), utime, truncate (to ARG), fallocate (ARG bytes).
+ * (one byte at ARG), read (one byte at ARG), utime, truncate (to ARG),
+ * fallocate (ARG bytes).
  */
 static int cmd_behind(char **a, int n)
 {
 	const char *op = a[2];
 	uint64_t arg = n > 3 ? num(a[3]) : 0;
 	int fd = open(a[0], O_RDWR), r;
+	char c;
 
 	if (fd < 0 || truncate(a[1], 0))
 		DIE("behind: open %s / truncate %s: %s", a[0], a[1], strerror(errno));
 	if (!strcmp(op, "write"))
 		r = pwrite(fd, "x", 1, (off_t)arg) == 1 ? 0 : -1;
+	else if (!strcmp(op, "read"))
+		r = pread(fd, &c, 1, (off_t)arg) == 1 ? 0 : -1;
 	else if (!strcmp(op, "utime"))
 		r = futimens(fd, NULL);
 	else if (!strcmp(op, "truncate"))

@@ -17,7 +17,8 @@ it_allow \
 	"hshmfs: posix_shm_mmap: $R: .* \(v1 layout\)" \
 	"hshmfs: posix_shm_mmap: $R: .* \(unknown layout\)" \
 	"hshmfs: posix_shm_mmap: fstat of $R: .*" \
-	"hshmfs: open of '[a-z_]+' refused: damaged: object changed behind hshmfs \(.*\)"
+	"hshmfs: open of '[a-z_]+' refused: damaged: object changed behind hshmfs \(.*\)" \
+	"fuse: writing device: Bad address"
 it_mount
 
 A() { as hsalice "$@"; }
@@ -91,6 +92,13 @@ out=$(A "$ITOOL" behind "$MNT/hot" "$(obj "$MNT/hot")" write $((1 << 20)))
 eq "$out" EIO "hot: a write into a populated window after the truncate: EIO"
 if alive hot; then
 	damaged hot hot
+	restore hot
+fi
+# and a read from it (the window serves reads of a reserved region)
+out=$(A "$ITOOL" behind "$MNT/hot" "$(obj "$MNT/hot")" read $((1 << 20)))
+match "$out" '^(EIO|ok)$' "hot: a read from a populated window after the truncate: EIO or a short read ($out)"
+if alive hotread; then
+	damaged hot hotread
 	restore hot
 fi
 

@@ -699,6 +699,7 @@ static void test_window_io(void **state)
 	assert_memory_equal(buf, "abcdefgh", 8);
 	assert_int_equal(ftruncate(fd, 0), 0);
 	f->logs = 0;
+	assert_int_equal(hshm_image_pread(&b, buf, 1, 8192), -EIO); /* hot */
 	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 8192), -EIO); /* hot */
 	assert_int_equal(hshm_image_pwrite(&b, "x", 1, 3 * MIB), -EIO);
 	assert_int_equal(fd_size(fd), 0);
