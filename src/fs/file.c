@@ -317,17 +317,23 @@ static void hide_private(struct hregion *r, char *buf, size_t got,
  * checked first, so that a region shrunk behind hshmfs gives -EIO rather
  * than a short reply; a shrink racing that check gives a short one.
  */
-static bool read_spliceable(struct hshmfs *fs, struct hregion *r, size_t size,
-			    uint64_t off)
+/* [off, off+size) is host bytes of the object that a read may show as
+ * they are (none of hide_private's pages). */
+static bool read_shows_object(struct hregion *r, size_t size, uint64_t off)
 {
 	uint64_t end = hshm_image_size(&r->be);
 
-	/* a reply larger than libfuse's pipe can hold falls back to a fresh
-	 * buffer of libfuse's own, slower than ours (file_read_limits) */
-	if (hshm_backend_fd(&r->be) < 0 || off >= end ||
-	    size > fs->splice_max)
+	if (hshm_backend_fd(&r->be) < 0 || off >= end || !size)
 		return false;
 	return !hshm_spare_has(&r->be) || off + size <= end - 4096;
+}
+
+/* a reply larger than libfuse's pipe can hold falls back to a fresh buffer
+ * of libfuse's own, slower than ours (file_read_limits) */
+static bool read_spliceable(struct hshmfs *fs, struct hregion *r, size_t size,
+			    uint64_t off)
+{
+	return size <= fs->splice_max && read_shows_object(r, size, off);
 }
 
 /*
@@ -340,11 +346,9 @@ static bool read_spliceable(struct hshmfs *fs, struct hregion *r, size_t size,
 static int read_direct(fuse_req_t req, struct hregion *r, size_t size,
 		       uint64_t off)
 {
-	uint64_t end = hshm_image_size(&r->be);
 	const void *p;
 
-	if (hshm_backend_fd(&r->be) < 0 || off >= end || !size ||
-	    (hshm_spare_has(&r->be) && off + size > end - 4096) ||
+	if (!read_shows_object(r, size, off) ||
 	    hshm_win_span(&r->be, off, size, &p))
 		return -EAGAIN;
 	fuse_reply_buf(req, p, size);

@@ -74,18 +74,30 @@ int hshmfs_xattr_parse_backend(const char *v, size_t n,
 	return hshm_backend_kind_parse(buf, kind);
 }
 
-int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out)
+/* A value that is one of two words: @no gives 0, @yes 1. */
+static int parse_pair(const char *v, size_t n, const char *no,
+		      const char *yes, int *out)
 {
-	char buf[4];
+	char buf[8];
 
 	if (xval(v, n, buf, sizeof(buf)))
 		return -EINVAL;
-	if (!strcmp(buf, "1"))
-		*out = true;
-	else if (!strcmp(buf, "0"))
-		*out = false;
+	if (!strcmp(buf, yes))
+		*out = 1;
+	else if (!strcmp(buf, no))
+		*out = 0;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+int hshmfs_xattr_parse_bool(const char *v, size_t n, bool *out)
+{
+	int b;
+
+	if (parse_pair(v, n, "0", "1", &b))
+		return -EINVAL;
+	*out = b;
 	return 0;
 }
 
@@ -104,17 +116,7 @@ int hshmfs_xattr_parse_int(const char *v, size_t n, int *out)
 
 int hshmfs_xattr_parse_view(const char *v, size_t n, int *out)
 {
-	char buf[8];
-
-	if (xval(v, n, buf, sizeof(buf)))
-		return -EINVAL;
-	if (!strcmp(buf, "image"))
-		*out = 0;
-	else if (!strcmp(buf, "data"))
-		*out = 1;
-	else
-		return -EINVAL;
-	return 0;
+	return parse_pair(v, n, "image", "data", out);
 }
 
 /* ---- attribute table ------------------------------------------------------ */
