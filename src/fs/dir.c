@@ -319,15 +319,22 @@ void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
  * rm of a region in /lost+found by its owner (or root, or the owner of
  * lost+found, who is the mounter) destroys its object, whatever its state:
  * the way to purge damaged, record-less and unplaced objects (errors.md).
- * The kernel's sticky-bit check has already refused anybody else.
+ * The kernel's sticky-bit check has already refused anybody else.  A
+ * damaged region anywhere else is purged by its owner's or root's rm too
+ * (its record survives a truncation, so it is at its path: record.c);
+ * anybody else's rm only drops it from the tree.  Node lock held.
  */
 static void mark_purge(const struct hnode *dir, struct hnode *n, uid_t uid)
 {
-	if (n->region && !n->foreign && dir->name &&
-	    !strcmp(dir->name, HSHMFS_LOST_FOUND) && dir->parent &&
-	    !dir->parent->parent && (uid == 0 || uid == n->uid ||
-				     uid == dir->uid))
-		n->region->purge = true;
+	bool lf = dir->name && !strcmp(dir->name, HSHMFS_LOST_FOUND) &&
+		  dir->parent && !dir->parent->parent;
+
+	if (!n->region || n->foreign)
+		return;
+	if (lf && (uid == 0 || uid == n->uid || uid == dir->uid))
+		n->region->purge = PURGE_LOST_FOUND;
+	else if (n->region->damaged && (uid == 0 || uid == n->uid))
+		n->region->purge = PURGE_DAMAGED;
 }
 
 static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
@@ -357,12 +364,12 @@ static int do_remove(struct hshmfs *fs, fuse_ino_t parent, const char *name,
 			hnode_touch(dir, false, true, true);
 		return err;
 	}
-	mark_purge(dir, n, uid);
 	if (hnode_in_ns(n) || n->xattrs) /* xattrs: no setter under our lock */
 		ns_dirty(fs);
 	hnode_unlink(fs, n);
 	hnode_touch(dir, false, true, true);
 	node_lock(n);
+	mark_purge(dir, n, uid); /* the node lock: r->damaged */
 	n->nlink = 0;
 	hnode_touch(n, false, false, true);
 	node_unlock(n);

@@ -293,10 +293,11 @@ static void zero_range(char *buf, size_t got, uint64_t off, uint64_t lo,
 
 /*
  * What a read shows of the pages that are not HSHM's: the IPC handle page
- * of gpu_malloc (above), and the spare page past the data of posix and
- * gpu_shm_mmap images, where hshmfs keeps its own record: zeros, so that a
- * copy of an image out of the mount is the image alone, and copies of the
- * same region compare equal (cmp) wherever they were made.
+ * of gpu_malloc (above), and the spare page of a posix or gpu_shm_mmap
+ * image where hshmfs' record is kept there (record.c: only where the
+ * shm_dir cannot keep it as an attribute): zeros, so that a copy of an
+ * image out of the mount is the image alone, and copies of the same
+ * region compare equal (cmp) wherever they were made.
  */
 static void hide_private(struct hregion *r, char *buf, size_t got,
 			 uint64_t off)
@@ -306,7 +307,7 @@ static void hide_private(struct hregion *r, char *buf, size_t got,
 	if (r->kind == HSHM_GPU_MALLOC)
 		zero_range(buf, got, off, hshm_priv_header_off(&r->be),
 			   hshm_priv_header_off(&r->be) + 4096);
-	else if (hshm_spare_has(&r->be))
+	else if (hshm_spare_has(&r->be) && record_in_spare(r))
 		zero_range(buf, got, off, end - 4096, end);
 }
 
@@ -325,7 +326,8 @@ static bool read_shows_object(struct hregion *r, size_t size, uint64_t off)
 
 	if (hshm_backend_fd(&r->be) < 0 || off >= end || !size)
 		return false;
-	return !hshm_spare_has(&r->be) || off + size <= end - 4096;
+	return !hshm_spare_has(&r->be) || !record_in_spare(r) ||
+	       off + size <= end - 4096;
 }
 
 /* a reply larger than libfuse's pipe can hold falls back to a fresh buffer

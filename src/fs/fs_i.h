@@ -17,10 +17,10 @@
 
 /* ---- configuration (opts.c) -------------------------------------------- */
 
-/* daemon: reads and writes through the daemon; readthrough: opens that
- * cannot write go to the object by the kernel (passthrough.c); passthrough:
- * all of them */
-enum hshmfs_io { HSHMFS_IO_DAEMON = 0, HSHMFS_IO_READTHROUGH,
+/* readthrough (the default): opens that cannot write go to the object by
+ * the kernel (passthrough.c); daemon: reads and writes through the daemon;
+ * passthrough: all of them */
+enum hshmfs_io { HSHMFS_IO_READTHROUGH = 0, HSHMFS_IO_DAEMON,
 		 HSHMFS_IO_PASSTHROUGH };
 enum hshmfs_mmap { HSHMFS_MMAP_AUTO = 0, HSHMFS_MMAP_SHARED, HSHMFS_MMAP_CACHED };
 enum hshmfs_upstream { HSHMFS_UPSTREAM_RO = 0, HSHMFS_UPSTREAM_RW, HSHMFS_UPSTREAM_OFF };
@@ -211,12 +211,18 @@ struct hregion {
 	pthread_rwlock_t map_lock;
 	struct hshm_backend be;
 	bool damaged;
-	bool purge;                  /* rm'ed in lost+found: destroy at release */
+	/* rm'ed in lost+found, or damaged by its owner or root (dir.c):
+	 * destroy the object at release */
+	enum { PURGE_NONE, PURGE_LOST_FOUND, PURGE_DAMAGED } purge;
 	char state[96];              /* "ok" or why it cannot be attached */
 	uint64_t obj_size;           /* damaged: the object's real size */
 	struct timespec obj_mtime;   /* damaged: its mtime when marked */
 	uint64_t length;             /* data view: st_size (dview.c) */
 	bool importing;              /* import.c: spare-page writes dropped */
+	/* atomic, written with map_lock held for writing: the record is in
+	 * the spare page (record.c: the fallback, or a previous version's
+	 * not yet moved), so reads hide that page and go through the daemon */
+	bool rec_spare;
 	/* atomic: made and not yet written or resized (import.c) */
 	bool pristine;
 	/* fixed at creation: no lock */
@@ -347,6 +353,9 @@ struct hshmfs {
 	int state_dirfd;             /* the state directory, -1 = none */
 	char state_base[96];         /* "<prefix>-<hash of shm_dir>" */
 	uint8_t meta_key[16];        /* the records' SipHash key */
+	/* atomic, no lock: the shm_dir cannot keep records in extended
+	 * attributes (record.c), once found set for the mount's life */
+	bool rec_no_xattr;
 	struct hshmfs_holders *holders; /* holders.c: set before the loop
 	                              * starts; guarded by its own lock */
 	double attr_timeout;
@@ -457,6 +466,26 @@ void region_unmount(struct hshmfs *fs, struct hnode *n);
 int region_resize(struct hshmfs *fs, struct hnode *n, uint64_t size);
 /** Apply owner/mode of @n to the backing object.  0 or -errno. */
 int region_sync_perm(struct hshmfs *fs, struct hnode *n);
+/* ---- where records live (record.c) ---- */
+struct hshmfs_meta;
+/**
+ * record_read() - the record of object @fd (@size bytes, for the spare
+ * page), from its extended attribute or else its spare page (*@spare set).
+ * Return: meta_verify()'s result (0, -ENOKEY, -EKEYREJECTED, -ENODATA,
+ * -EBADMSG).
+ */
+int record_read(struct hshmfs *fs, int fd, uint64_t size,
+		struct hshmfs_meta *m, bool *spare);
+/**
+ * record_put_xattr() - store sealed record @m as @r's extended attribute,
+ * then clear a record left in its spare page (map_lock held for writing).
+ * Return: 0; -EOPNOTSUPP (the shm_dir cannot, or not any more: the caller
+ * uses the spare page) or another -errno of fsetxattr(2) (-ENOSPC).
+ */
+int record_put_xattr(struct hshmfs *fs, struct hregion *r,
+		     const struct hshmfs_meta *m);
+/** Whether @r's record is in its spare page (reads then hide that page). */
+bool record_in_spare(const struct hregion *r);
 /** Persist the metadata record of @n into its object (best effort). */
 void region_save_meta(struct hshmfs *fs, struct hnode *n);
 /** Write @id into the region's header (node lock held).  0, -EIO (damaged),

@@ -207,3 +207,34 @@ int meta_verify(const void *buf, size_t len,
 	return ((m.crc ^ (uint32_t)tag) | (m.pad ^ (uint32_t)(tag >> 32))) ?
 	       -EKEYREJECTED : 0;
 }
+
+/* ---- the compact form (the object's extended attribute) ----------------- */
+
+size_t meta_encode(const struct hshmfs_meta *m, void *buf)
+{
+	unsigned char *p = buf;
+	uint32_t len = m->path_len <= HSHMFS_META_PATH_MAX ? m->path_len : 0;
+
+	memcpy(p, m, HSHMFS_META_FIXED);
+	memcpy(p + HSHMFS_META_FIXED, m->path, len);
+	memcpy(p + HSHMFS_META_FIXED + len, &m->crc, sizeof(m->crc));
+	memcpy(p + HSHMFS_META_FIXED + len + 4, &m->pad, sizeof(m->pad));
+	return HSHMFS_META_FIXED + len + 8;
+}
+
+int meta_decode(const void *buf, size_t len, struct hshmfs_meta *m)
+{
+	const unsigned char *p = buf;
+
+	memset(m, 0, sizeof(*m));
+	if (len < HSHMFS_META_FIXED + 8 || len > HSHMFS_META_XATTR_MAX)
+		return -EBADMSG;
+	memcpy(m, p, HSHMFS_META_FIXED);
+	if (m->version != HSHMFS_META_VERSION ||
+	    m->path_len != len - HSHMFS_META_FIXED - 8)
+		return -EBADMSG;
+	memcpy(m->path, p + HSHMFS_META_FIXED, m->path_len);
+	memcpy(&m->crc, p + len - 8, sizeof(m->crc));
+	memcpy(&m->pad, p + len - 4, sizeof(m->pad));
+	return 0;
+}

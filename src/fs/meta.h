@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* meta.h: the hshmfs record kept in the bytes of an object that HSHM never uses. */
+/* meta.h: the hshmfs record of a region: an extended attribute of its object
+ * (record.c), or, where that cannot be stored, bytes HSHM never uses. */
 #ifndef HSHMFS_META_H
 #define HSHMFS_META_H
 
@@ -13,9 +14,12 @@ struct hnode;
 #define HSHMFS_META_PATH_MAX 3072
 
 /*
- * Stored little-endian at the start of hshm_spare() (posix_shm_mmap: the page
- * at backend_size, past everything upstream maps; gpu_shm_mmap: the unused
- * last page).  Upstream HSHM never reads or writes these bytes.
+ * Little-endian.  Kept in the object's extended attribute HSHMFS_META_XATTR
+ * in the compact form of meta_encode(); where the shm_dir cannot store it
+ * (record.c), and in objects of versions before issue 16, as this struct
+ * at the start of hshm_spare() (posix_shm_mmap: the page at backend_size,
+ * past everything upstream maps; gpu_shm_mmap: the unused last page),
+ * bytes upstream HSHM never reads or writes.
  */
 struct hshmfs_meta {
 	char magic[8];          /* "HSHMFSM1" */
@@ -47,6 +51,25 @@ struct hshmfs_meta {
 #define HSHMFS_META_DVIEW 0x4u    /* the data view: length in the slot (dview.c) */
 
 _Static_assert(sizeof(struct hshmfs_meta) <= 4096, "meta fits a page");
+
+/* The attribute's name: the trusted namespace, which only CAP_SYS_ADMIN may
+ * read, list or change, so an object's owner can neither see nor forge it. */
+#define HSHMFS_META_XATTR "trusted.hshmfs.record"
+/* The compact form: the fields before path, path_len bytes of path, then
+ * the 8-byte tag (crc, pad); only version-2 (sealed) records. */
+#define HSHMFS_META_FIXED offsetof(struct hshmfs_meta, path)
+#define HSHMFS_META_XATTR_MAX (HSHMFS_META_FIXED + HSHMFS_META_PATH_MAX + 8)
+
+/** meta_encode() - the compact form of sealed record @m into @buf
+ * (HSHMFS_META_XATTR_MAX bytes).  Return: its length in bytes. */
+size_t meta_encode(const struct hshmfs_meta *m, void *buf);
+/**
+ * meta_decode() - the record @m of compact form @buf (@len bytes; pure,
+ * fuzzed): its length must be exactly what its path_len says, its version
+ * 2; the rest is meta_verify()'s to judge (unused path bytes are zero).
+ * Return: 0 or -EBADMSG.
+ */
+int meta_decode(const void *buf, size_t len, struct hshmfs_meta *m);
 
 /** Fill @m from node @n, sealed (tree_lock held: the path is read). */
 void meta_from_node(struct hshmfs *fs, struct hnode *n, struct hshmfs_meta *m);

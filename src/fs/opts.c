@@ -178,7 +178,7 @@ void hshmfs_opts_help(void)
 	       "    -o gpu_runtime=NAME    auto, cuda, hip, none, or double (the test double)\n"
 	       "    -o mode=OCTAL          mode of the root directory (1777)\n"
 	       "    -o uid=N,gid=N         owner of the root directory (the mounter)\n"
-	       "    -o io=daemon|readthrough|passthrough  read/write path (daemon)\n"
+	       "    -o io=readthrough|daemon|passthrough  read/write path (readthrough)\n"
 	       "    -o mmap=auto|shared|cached  mmap mode (auto)\n"
 	       "    -o hshm_links          publish upstream HSHM links in /tmp/chimaera_$USER\n"
 	       "    -o links_root=DIR      where chimaera_<user>/ link dirs live (/tmp)\n"
@@ -269,9 +269,9 @@ static int cfg_modes(const struct hshmfs_rawopts *r, struct hshmfs_config *c)
 
 	if (r->io && !strcmp(r->io, "passthrough"))
 		c->io = HSHMFS_IO_PASSTHROUGH;
-	else if (r->io && !strcmp(r->io, "readthrough"))
-		c->io = HSHMFS_IO_READTHROUGH;
-	else if (r->io && strcmp(r->io, "daemon"))
+	else if (r->io && !strcmp(r->io, "daemon"))
+		c->io = HSHMFS_IO_DAEMON;
+	else if (r->io && strcmp(r->io, "readthrough"))
 		return bad("io", r->io, "want daemon, readthrough or passthrough");
 	if (r->mmap && !strcmp(r->mmap, "shared"))
 		c->mmap = HSHMFS_MMAP_SHARED;

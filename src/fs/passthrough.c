@@ -353,7 +353,8 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 	if (err)
 		return err;
 	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON ||
-			(fs->cfg.io == HSHMFS_IO_READTHROUGH && pt_can_write(fi));
+			(fs->cfg.io == HSHMFS_IO_READTHROUGH &&
+			 (pt_can_write(fi) || record_in_spare(r)));
 	pt_pending.set = true;
 	pt_pending.open_flags = PT_FOPEN_PASSTHROUGH |
 				PT_FOPEN_PARALLEL_DIRECT_WRITES;

@@ -67,6 +67,7 @@ struct found {
 	struct stat st;
 	struct hshmfs_meta m;
 	enum rec_trust trust;
+	bool spare;                 /* the record was in the spare page */
 	bool detached;              /* its record says HSHMFS_META_DETACHED */
 	const char *why;            /* damaged: why */
 };
@@ -87,20 +88,6 @@ static bool parse_name(const char *prefix, const char *name, uint64_t *serial)
 	}
 	*serial = v;
 	return true;
-}
-
-/*
- * The record is in the object's last page for both kinds (posix_shm_mmap:
- * the page at backend_size, which is the last; gpu_shm_mmap: its unused
- * last page), so it is found even when the header is damaged.
- */
-static int read_meta(struct hshmfs *fs, int fd, uint64_t size,
-		     struct hshmfs_meta *m)
-{
-	if (size < 8192 ||
-	    pread(fd, m, sizeof(*m), (off_t)(size - 4096)) != sizeof(*m))
-		return -ENODATA;
-	return meta_verify(m, sizeof(*m), fs->meta_key);
 }
 
 /* ---- lost+found ------------------------------------------------------------ */
@@ -380,8 +367,11 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 		return;
 	if (at == 1)
 		upstream_publish(fs, n);
-	if (at == 0 || f->trust == REC_LEGACY) {
-		node_lock(n); /* sealed: its path now, our key */
+	__atomic_store_n(&r->rec_spare, f->spare, __ATOMIC_RELAXED);
+	if (at == 0 || f->trust == REC_LEGACY ||
+	    (f->spare && !__atomic_load_n(&fs->rec_no_xattr, __ATOMIC_RELAXED))) {
+		/* sealed: its path now, our key, in the object's attribute */
+		node_lock(n);
 		region_save_meta(fs, n);
 		node_unlock(n);
 	}
@@ -427,7 +417,7 @@ static int recover_one(struct hshmfs *fs, const char *obj, uint64_t serial,
 			close(fd);
 		return 0;
 	}
-	err = read_meta(fs, fd, (uint64_t)f.st.st_size, &f.m);
+	err = record_read(fs, fd, (uint64_t)f.st.st_size, &f.m, &f.spare);
 	if ((err == -ENOKEY) != legacy) {
 		close(fd);
 		return err == -ENOKEY;

@@ -13,9 +13,10 @@
  * Locks, in this order: fs->tree_lock, n->lock, r->map_lock.  The record
  * (meta.h) holds the node's path and attributes, so its writers hold the
  * tree lock (either mode) and the node lock, and take r->map_lock for
- * writing: a record write may first have to follow a size change that
- * another process made (region_follow()), so that it lands in the spare
- * page at the object's real end, never inside the data.
+ * writing: where a record is kept in the spare page (record.c), its write
+ * may first have to follow a size change that another process made
+ * (region_follow()), so that it lands at the object's real end, never
+ * inside the data.
  */
 #include <assert.h>
 #include <errno.h>
@@ -297,10 +298,31 @@ bool region_refresh(struct hshmfs *fs, struct hnode *n)
 }
 
 /*
- * Write @n's record into its spare page (map_lock held for writing).  The
- * library checks the object's real size first; -ESTALE (another process
- * resized it) is followed, then the write is tried once more.
+ * Put sealed record @m where it lives (map_lock held for writing): the
+ * object's extended attribute (record.c), else its spare page.  Before a
+ * spare-page write the library checks the object's real size; -ESTALE
+ * (another process resized it) is followed, then the write is tried once
+ * more.  Return: 0, -ENODATA (nowhere to keep one) or -errno.
  */
+static int record_put(struct hshmfs *fs, struct hregion *r,
+		      const struct hshmfs_meta *m)
+{
+	int err = record_put_xattr(fs, r, m);
+
+	if (!err)
+		return 0;
+	if (!hshm_spare_has(&r->be))
+		return -ENODATA;
+	/* before the bytes are there: reads hide the page from now on */
+	__atomic_store_n(&r->rec_spare, true, __ATOMIC_RELAXED);
+	err = hshm_spare_pwrite(&r->be, 0, m, sizeof(*m));
+	if (err == -ESTALE && !region_follow(r))
+		err = hshm_spare_pwrite(&r->be, 0, m, sizeof(*m));
+	return err;
+}
+
+/* Write @n's record (map_lock held for writing), and the data view's
+ * length with it. */
 static void record_store(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
@@ -309,9 +331,7 @@ static void record_store(struct hshmfs *fs, struct hnode *n)
 
 	assert(tree_held(false) && node_held(n)); /* path and attributes */
 	meta_from_node(fs, n, &m);
-	err = hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
-	if (err == -ESTALE && !region_follow(r))
-		err = hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
+	err = record_put(fs, r, &m);
 	if (!err)
 		region_store_length(r);
 	if (err && err != -ENODATA && !r->damaged)
@@ -375,6 +395,7 @@ static void meta_detach(struct hshmfs *fs, struct hnode *n)
 {
 	struct hregion *r = n->region;
 	struct hshmfs_meta m;
+	bool spare;
 
 	if (n->foreign)
 		return;
@@ -382,11 +403,12 @@ static void meta_detach(struct hshmfs *fs, struct hnode *n)
 	node_lock(n);
 	pthread_rwlock_wrlock(&r->map_lock);
 	/* only a record that is ours as it stands (sealed) is changed */
-	if (!region_follow(r) && !hshm_spare_pread(&r->be, 0, &m, sizeof(m)) &&
-	    !meta_verify(&m, sizeof(m), fs->meta_key)) {
+	if (!region_follow(r) &&
+	    !record_read(fs, hshm_backend_fd(&r->be), hshm_image_size(&r->be),
+			 &m, &spare)) {
 		m.flags = (m.flags & ~HSHMFS_META_OWNED) | HSHMFS_META_DETACHED;
 		meta_seal(fs, &m);
-		hshm_spare_pwrite(&r->be, 0, &m, sizeof(m));
+		record_put(fs, r, &m);
 	}
 	pthread_rwlock_unlock(&r->map_lock);
 	node_unlock(n);
@@ -456,8 +478,9 @@ static void region_purge(struct hshmfs *fs, struct hregion *r)
 		HSHMFS_LOG(FUSE_LOG_ERR, "purge of %s: %s\n", r->url,
 			   strerror(-err));
 	else
-		HSHMFS_LOG(FUSE_LOG_INFO, "purged %s from lost+found (%s)\n",
-			   r->url, r->state);
+		HSHMFS_LOG(FUSE_LOG_INFO, "purged %s%s (%s)\n", r->url,
+			   r->purge == PURGE_LOST_FOUND ? " from lost+found" : "",
+			   r->state);
 	hshm_shm_detach(&r->be);
 }
 

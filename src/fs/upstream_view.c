@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* upstream_view.c: the /.hshm view: scans of the links, outside the tree lock (see upstream.c). */
 
+#include <sys/xattr.h>
+
 #include "upstream_i.h"
 
 /* ---- the /.hshm view ------------------------------------------------------ */
@@ -78,11 +80,14 @@ static bool is_own_object(struct hshmfs *fs, const char *name, dev_t dev,
 	       o.st_dev == dev && o.st_ino == ino;
 }
 
-/* The daemon maps no region: the magic is read through the fd. */
+/* An hshmfs record in the object's attribute (record.c), or the magic of
+ * one in its spare page, read through the fd: the daemon maps no region. */
 static bool has_hshmfs_record(struct hregion *r)
 {
 	char magic[8];
 
+	if (fgetxattr(hshm_backend_fd(&r->be), HSHMFS_META_XATTR, NULL, 0) >= 0)
+		return true;
 	return !hshm_spare_pread(&r->be, 0, magic, sizeof(magic)) &&
 	       !memcmp(magic, HSHMFS_META_MAGIC, sizeof(magic));
 }

@@ -124,6 +124,16 @@ xa() { getfattr --only-values --absolute-names -n "user.hshm.$2" "$1" 2>&1; }
 # hdr FILE FIELD: a field of the HSHM header read from FILE (itool hdr).
 hdr() { "$ITOOL" hdr "$1" | sed -n "s/^$2=//p"; }
 
+# rec OBJ: the magic of the hshmfs record kept as object OBJ's attribute
+# trusted.hshmfs.record (src/fs/record.c); empty without one.
+rec() {
+	getfattr --only-values --absolute-names -n trusted.hshmfs.record "$1" \
+		2>/dev/null | head -c 8
+}
+
+# spare_bytes OBJ: how many non-zero bytes the last page of OBJ holds.
+spare_bytes() { tail -c 4096 "$1" | tr -d '\0' | wc -c; }
+
 # obj FILE: path of the region's backing object under $SHM.
 obj() {
 	local url

@@ -4,9 +4,16 @@
  * (tests/integration/test_security*.sh).  Run as an unprivileged user.
  *
  *   sectool record OBJ [field=value...]   rewrite the hshmfs record in the
- *       last page of OBJ as the previous version wrote it (version 1, crc32),
- *       fields: uid gid mode path (path_len follows path) path_len version
- *       flags; "raw=1" leaves the crc alone.  Prints the record's fields.
+ *       last page of OBJ as the versions before issue 16 wrote it there
+ *       (version 1, crc32; magic and kind posix_shm_mmap where the page held
+ *       none), fields: uid gid mode path (path_len follows path) path_len
+ *       version flags; "raw=1" leaves the crc alone.  Prints the record's
+ *       fields.
+ *   sectool xrecord OBJ                   print the fields of the record in
+ *       OBJ's attribute trusted.hshmfs.record (root)
+ *   sectool unmigrate OBJ                 put OBJ as a version before issue
+ *       16 left it: the record from its attribute into its last page, the
+ *       attribute removed (root)
  *   sectool nsforge FILE UID MODE         write a namespace file holding only
  *       a root entry with UID and MODE (octal)
  *   sectool bindabs NAME SECS             bind the abstract socket "\0NAME"
@@ -30,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +103,13 @@ static void set_field(struct rec *r, const char *kv, int *raw)
 	}
 }
 
+static void print_rec(const struct rec *r)
+{
+	printf("version=%u uid=%u gid=%u mode=%o path=%.*s\n", r->version,
+	       r->uid, r->gid, r->mode,
+	       (int)(r->path_len < 3072 ? r->path_len : 0), r->path);
+}
+
 static int cmd_record(int argc, char **argv)
 {
 	struct rec r;
@@ -107,6 +122,10 @@ static int cmd_record(int argc, char **argv)
 	at = st.st_size - 4096;
 	if (pread(fd, &r, sizeof(r), at) != (ssize_t)sizeof(r))
 		return die("read record");
+	if (argc > 1 && memcmp(r.magic, "HSHMFSM1", 8)) {
+		memcpy(r.magic, "HSHMFSM1", 8);
+		r.kind = 1; /* posix_shm_mmap */
+	}
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
 			set_field(&r, argv[i], &raw);
@@ -117,9 +136,58 @@ static int cmd_record(int argc, char **argv)
 		if (pwrite(fd, &r, sizeof(r), at) != (ssize_t)sizeof(r))
 			return die("write record");
 	}
-	printf("version=%u uid=%u gid=%u mode=%o path=%.*s\n", r.version,
-	       r.uid, r.gid, r.mode, (int)(r.path_len < 3072 ? r.path_len : 0),
-	       r.path);
+	print_rec(&r);
+	close(fd);
+	return 0;
+}
+
+#define XNAME "trusted.hshmfs.record"
+#define FIXED offsetof(struct rec, path)
+
+/* The record in @fd's attribute (the compact form of src/fs/meta.h: the
+ * fields before path, path_len bytes of path, the 8-byte tag). */
+static int xattr_rec(int fd, struct rec *r)
+{
+	unsigned char x[sizeof(struct rec)];
+	ssize_t n = fgetxattr(fd, XNAME, x, sizeof(x));
+
+	memset(r, 0, sizeof(*r));
+	if (n < (ssize_t)FIXED + 8)
+		return -1;
+	memcpy(r, x, FIXED);
+	if (r->path_len != (size_t)n - FIXED - 8) {
+		errno = EBADMSG;
+		return -1;
+	}
+	memcpy(r->path, x + FIXED, r->path_len);
+	memcpy(&r->crc, x + n - 8, 4);
+	memcpy(&r->pad, x + n - 4, 4);
+	return 0;
+}
+
+static int cmd_xrecord(const char *obj)
+{
+	struct rec r;
+	int fd = open(obj, O_RDONLY | O_NOFOLLOW);
+
+	if (fd < 0 || xattr_rec(fd, &r))
+		return die(obj);
+	print_rec(&r);
+	close(fd);
+	return 0;
+}
+
+static int cmd_unmigrate(const char *obj)
+{
+	struct rec r;
+	struct stat st;
+	int fd = open(obj, O_RDWR | O_NOFOLLOW);
+
+	if (fd < 0 || fstat(fd, &st) || xattr_rec(fd, &r))
+		return die(obj);
+	if (pwrite(fd, &r, sizeof(r), st.st_size - 4096) != (ssize_t)sizeof(r) ||
+	    fremovexattr(fd, XNAME))
+		return die("unmigrate");
 	close(fd);
 	return 0;
 }
@@ -252,6 +320,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "record"))
 		return cmd_record(argc - 2, argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "xrecord"))
+		return cmd_xrecord(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "unmigrate"))
+		return cmd_unmigrate(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "nsforge"))
 		return cmd_nsforge(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "bindabs"))
@@ -260,7 +332,8 @@ int main(int argc, char **argv)
 		return cmd_deep(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "renameloop"))
 		return cmd_renameloop(argv + 2);
-	fprintf(stderr, "usage: sectool record|nsforge|bindabs|deep|renameloop "
+	fprintf(stderr, "usage: sectool record|xrecord|unmigrate|nsforge|bindabs|"
+		"deep|renameloop "
 		"...\n");
 	return 2;
 }

@@ -18,6 +18,7 @@ it_allow '^hshmfs: recover: [^ ]+: damaged: .*$'
 it_allow '^hshmfs: recover: .*'
 it_allow '^hshmfs: lost\+found: .*'
 it_allow '^hshmfs: namespace .*'
+it_allow '^hshmfs: posix_shm_mmap: /[^ ]+: object shorter than backend_size says \(truncated\) \(unknown layout\)$'
 it_allow '^hshmfs: open of '"'[^']*'"' refused: damaged: .*$'
 OPTS="hshm_links,links_root=$LINKS"
 it_mount "$OPTS"
@@ -52,7 +53,15 @@ ok "plant lost+found/x" plant 90003 uid="$MALLORY" gid="$MALLORY" path=lost+foun
 ok "plant alice's region for links" plant 90004 uid="$ALICE" gid="$ALICE" mode=100644 path=alink
 ok "plant a path running past path_len" plant 90005 uid="$MALLORY" gid="$MALLORY" path="$(printf 'x%.0s' $(seq 300))" path_len=5
 ok "plant 'q/..' behind path_len 1" plant 90006 uid="$MALLORY" gid="$MALLORY" path=q/.. path_len=1
-ok "copy m1's own sealed record onto another object" as hsmallory cp "$m1" "$SHM/$PREFIX.r90007"
+ok "copy m1 (its bytes) onto another object" as hsmallory cp "$m1" "$SHM/$PREFIX.r90007"
+# the record is m1's trusted attribute: out of mallory's reach
+fails "mallory cannot forge the record attribute" \
+	as hsmallory setfattr -n trusted.hshmfs.record -v forged "$m1"
+fails "mallory cannot remove it" as hsmallory setfattr -x trusted.hshmfs.record "$m1"
+eq "$(as hsmallory getfattr -d -m - --absolute-names "$m1" 2>&1 | grep -c trusted)" 0 \
+	"mallory cannot read it"
+ok "mallory writes a record claiming root and 'evil2' into m1's spare page" \
+	as hsmallory "$SECTOOL" record "$m1" uid=0 gid=0 mode=104755 path=evil2
 ok "alice damages her own region" as hsalice truncate -s 20000 "$adamage"
 it_mount "$OPTS"
 cd "$MNT" || exit 1
@@ -75,8 +84,10 @@ eq "$(xa m1 url)" "/$(basename "$m1")" "m1 is still mallory's own object"
 # finding 8: lost+found is the daemon's, the squatter's directory moved aside
 eq "$(stat -c %u:%F lost+found 2>&1)" "0:directory" "lost+found owned by the daemon"
 ne "$(stat -c %a lost+found)" 777 "lost+found not the squatter's 0777"
-ok "alice's damaged region in lost+found" test -e "lost+found/$(basename "$adamage")"
-fails "mallory cannot remove alice's damaged region" as hsmallory rm -f "lost+found/$(basename "$adamage")"
+fails "no 'evil2' from a record in the spare page" test -e evil2
+eq "$(stat -c %u:%a m1)" "$MALLORY:644" "m1 at its path, mallory's, no setuid (its attribute counts)"
+match "$(xa adamage state)" '^damaged: ' "alice's damaged region at its path (its record survives the cut)"
+fails "mallory cannot remove alice's damaged region" as hsmallory rm -f adamage
 ok "the damaged object is still there" test -f "$adamage"
 # finding 4: the name is path_len bytes, never more
 long=$(ls -a . lost+found | awk 'length($0) > 255' | head -1)

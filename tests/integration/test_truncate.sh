@@ -29,7 +29,8 @@ check_size() { # IMAGE_SIZE DESC
 	eq "$(stat -c %s "$o")" "$1" "$2: object size"
 	eq "$(hdr "$o" backend_size)" "$b" "$2: object header backend_size"
 	eq "$(hdr "$o" data_capacity)" $((b - 8192)) "$2: object header data_capacity"
-	eq "$(hdr "$o" meta)" HSHMFSM1 "$2: hshmfs record moved to the new end"
+	eq "$(rec "$o")" HSHMFSM1 "$2: hshmfs record kept"
+	eq "$(spare_bytes "$o")" 0 "$2: the new spare page is zeros"
 	ok "$2: data kept" cmp -n 500000 -i 0:$doff "$IT_TMP/rand" r
 	ok "$2: object data kept" cmp -n 500000 -i 0:$doff "$IT_TMP/rand" "$o"
 }
@@ -101,7 +102,7 @@ eq "$("$ITOOL" truncate r $((cap_k * 2048)))" ENOSPC "growing beyond shm_dir: EN
 eq "$(stat -c %s r)" "$before" "size unchanged after ENOSPC"
 eq "$(stat -c %s "$o")" "$before" "object size unchanged after ENOSPC"
 eq "$(hdr "$o" backend_size)" $((before - 4096)) "header unchanged after ENOSPC"
-eq "$(hdr "$o" meta)" HSHMFSM1 "record intact after ENOSPC"
+eq "$(rec "$o")" HSHMFSM1 "record intact after ENOSPC"
 eq "$(dd if="$o" bs=1 skip=$((want - 8192 - 16)) count=12 status=none)" native-grown "data intact after ENOSPC"
 
 # --- malloc region resizes too

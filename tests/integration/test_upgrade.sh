@@ -19,17 +19,23 @@ it_mount
 ok "alice: mkdir -p a/b" as hsalice mkdir -p "$MNT/a/b"
 ok "alice: touch a/b/r1" as hsalice touch "$MNT/a/b/r1"
 ok "alice: write a/b/r1" as hsalice "$ITOOL" pwrite "$MNT/a/b/r1" 8192 legacy-bytes
+ok "alice: touch a/v2" as hsalice touch "$MNT/a/v2"
 ok "alice: mkdir adir" as hsalice mkdir -m 0755 "$MNT/adir"
 ok "mallory: touch m1 m2" as hsmallory touch "$MNT/m1" "$MNT/m2"
 ok "root: mkdir keepdir rootdir" mkdir "$MNT/keepdir" "$MNT/rootdir"
 o1=$SHM/$(xa "$MNT/a/b/r1" url | sed 's|^/||')
+ov2=$SHM/$(xa "$MNT/a/v2" url | sed 's|^/||')
 om=$SHM/$(xa "$MNT/m1" url | sed 's|^/||')
 om2=$SHM/$(xa "$MNT/m2" url | sed 's|^/||')
 sleep 0.5
 it_umount
 ST=${IT_STATE_OPT#state_dir=}
 ns=$(ls "$ST/$PREFIX"-*.ns)
-# what the previous version left: version-1 records, the namespace in shm_dir
+# what the previous versions left: records in the spare page (version 1
+# there), the namespace in shm_dir
+for o in "$o1" "$om" "$om2" "$ov2"; do
+	ok "$(basename "$o"): record put back in its spare page" "$SECTOOL" unmigrate "$o"
+done
 ok "a/b/r1 record made version 1" "$SECTOOL" record "$o1" version=1
 ok "m1 record made version 1, claiming adir/m1" "$SECTOOL" record "$om" version=1 path=adir/m1
 ok "m2 record made version 1, claiming rootdir/m2 (root's 0755)" "$SECTOOL" record "$om2" version=1 path=rootdir/m2
@@ -37,7 +43,11 @@ mv "$ns" "$SHM/.$PREFIX.ns"
 it_mount
 eq "$(stat -c %u "$MNT/a/b/r1")" "$ALICE" "version-1 region back with its owner"
 eq "$(as hsalice "$ITOOL" pread "$MNT/a/b/r1" 8192 12)" legacy-bytes "version-1 region back with its bytes"
-match "$("$SECTOOL" record "$o1")" '^version=2 ' "version-1 record sealed at the upgrade"
+match "$("$SECTOOL" xrecord "$o1")" '^version=2 ' "version-1 record sealed at the upgrade, into the object's attribute"
+eq "$(spare_bytes "$o1")" 0 "and gone from the spare page"
+eq "$(stat -c %U "$MNT/a/v2")" hsalice "a version-2 record in the spare page (issues 12-15): back at its path"
+match "$("$SECTOOL" xrecord "$ov2")" '^version=2 .*path=a/v2$' "moved into the object's attribute"
+eq "$(spare_bytes "$ov2")" 0 "its spare page cleared"
 fails "version-1 record in alice's directory not believed" test -e "$MNT/adir/m1"
 ok "it is in lost+found instead" test -e "$MNT/lost+found/$(basename "$om")"
 fails "version-1 record in root's 0755 directory not believed" test -e "$MNT/rootdir/m2"
