@@ -9,7 +9,8 @@
  * better, 1.0 is parity.
  *
  * The mounts are made by the caller (scripts/bench.sh): --daemon-mnt is an
- * hshmfs mount with io=daemon, --pt-mnt one with io=passthrough (optional),
+ * hshmfs mount with its defaults (io=readthrough), --pt-mnt one with
+ * io=passthrough (optional),
  * --shm-dir a scratch directory on tmpfs.  Region files are sized so that
  * their data area (from user.hshm.data_offset) holds the test size; the
  * /dev/shm files are that size, accessed from offset 0.
@@ -492,19 +493,19 @@ static void g_warm(const struct side sd[2], const struct side *pt)
 		     NULL);
 	mr = row_add("mmap memcpy read, warm", U_GBPS, (double)o.size, 0.95,
 		     NULL);
-	rd = row_add("read() 1 MiB, io=daemon", U_GBPS, (double)o.size, 0.95,
+	rd = row_add("read() 1 MiB, default", U_GBPS, (double)o.size, 0.95,
 		     "O_RDONLY open");
 	rdw = row_add(" same, on an O_RDWR open", U_GBPS, (double)o.size, 0,
 		      NULL);
-	wr = row_add("write() 1 MiB, io=daemon", U_GBPS, (double)o.size, 0.65,
+	wr = row_add("write() 1 MiB, default", U_GBPS, (double)o.size, 0.65,
 		     NULL);
-	pr = row_add("pread 4 KiB random, io=daemon", U_USEC, o.pread_n, 0.85,
+	pr = row_add("pread 4 KiB random, default", U_USEC, o.pread_n, 0.85,
 		     "O_RDONLY open");
-	cat = row_add("cat FILE > tmpfs, io=daemon", U_GBPS, (double)o.size,
+	cat = row_add("cat FILE > tmpfs, default", U_GBPS, (double)o.size,
 		      0.90, NULL);
-	catn = row_add("cat FILE > /dev/null, io=daemon", U_GBPS,
+	catn = row_add("cat FILE > /dev/null, default", U_GBPS,
 		       (double)o.size, 0.90, NULL);
-	cp = row_add("cp FILE tmpfs, io=daemon", U_GBPS, (double)o.size, 0.90,
+	cp = row_add("cp FILE tmpfs, default", U_GBPS, (double)o.size, 0.90,
 		     NULL);
 	for (int i = 0; i < 2; i++) {
 		wfile_open(&w[i], &sd[i], "warm");
@@ -858,7 +859,7 @@ static void print_setup(const struct side sd[2])
 		close(fd);
 		unlink(p);
 	}
-	printf("sides: /dev/shm = %s (tmpfs); hshmfs = %s (io=daemon)%s%s, "
+	printf("sides: /dev/shm = %s (tmpfs); hshmfs = %s (the default mount)%s%s, "
 	       "mmap mode: %s\n", sd[DEVSHM].dir, sd[HSHMFS].dir,
 	       o.pt_mnt ? " and " : "", o.pt_mnt ? o.pt_mnt : "", mode);
 	if (o.pt_mnt)
@@ -950,7 +951,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hshmfs_bench --shm-dir DIR --daemon-mnt MNT [--pt-mnt MNT] [options]\n"
 		"  --shm-dir DIR          scratch directory on tmpfs (the /dev/shm side)\n"
-		"  --daemon-mnt MNT       hshmfs mount with io=daemon\n"
+		"  --daemon-mnt MNT       hshmfs mount with its defaults\n"
 		"  --pt-mnt MNT           hshmfs mount with io=passthrough (read/write rows)\n"
 		"  --reps N               repetitions, median reported (5)\n"
 		"  --size SIZE            bytes per mmap/read/write test (1G)\n"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # bench.sh: build hshmfs and its benchmark, mount two hshmfs instances
-# (io=daemon and io=passthrough) with private shm directories, and run
+# (the default io=readthrough and io=passthrough) with private shm directories, and run
 # bench/hshmfs_bench against a plain tmpfs directory under /dev/shm.
 #
 #   scripts/bench.sh [--cpu LIST] [benchmark options]   e.g. --reps 3 --size 256M
@@ -11,8 +11,9 @@
 # wait for another CPU to wake up; see docs/performance.md).
 #
 # Environment: BUILD_DIR (build/bench), SHM_ROOT (/dev/shm), KEEP_LOGS=1 to
-# keep the daemon logs; DAEMON_IO=readthrough mounts the first instance with
-# io=readthrough instead of the default io=daemon; BIN_DIR=DIR runs the hshmfs and hshmfs_bench
+# keep the daemon logs; DAEMON_IO=daemon mounts the first instance with
+# io=daemon (every read through the daemon) instead of the default
+# io=readthrough; BIN_DIR=DIR runs the hshmfs and hshmfs_bench
 # already in DIR and builds nothing (to measure an older build in the same
 # time window: copy its two binaries aside first).  Everything is
 # unmounted and removed on exit.
@@ -85,7 +86,7 @@ mount_one() {
 	return 1
 }
 
-mount_one d "${DAEMON_IO:-daemon}" # DAEMON_IO=readthrough: O_RDONLY by the kernel
+mount_one d "${DAEMON_IO:-readthrough}" # the default: O_RDONLY by the kernel
 mount_one p passthrough
 mkdir -p "$shm/plain"
 
