@@ -614,9 +614,6 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	      off_t off, struct fuse_file_info *fi);
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-	      struct fuse_file_info *fi);
 /** Bytes of a worker's read buffer (a read of more gets its own). */
 #define HSHMFS_READ_BUF (1u << 20)
 /** Largest read reply spliced from the object when pipes cannot grow past
