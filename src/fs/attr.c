@@ -66,10 +66,12 @@ static int set_mode(struct hshmfs *fs, struct hnode *n, mode_t mode)
 	mode_t old = n->mode;
 	int err;
 
+	/* all of 07777, regions too: setuid and setgid are dropped on write,
+	 * truncate and chown (kill_suidgid, passthrough.c); the object keeps
+	 * only the permission bits (region.c).  The kernel has already
+	 * cleared S_ISGID when the caller is neither in the file's group nor
+	 * privileged (setattr_prepare, default_permissions). */
 	n->mode = (n->mode & S_IFMT) | (mode & 07777);
-	if (n->region) /* never setuid/setgid (killpriv, passthrough.c),
-			* never sticky (it marks GPU regions) */
-		n->mode &= ~(mode_t)(S_ISUID | S_ISGID | S_ISVTX);
 	if (!n->region || n->region->damaged)
 		return 0;
 	err = region_sync_perm(fs, n);
@@ -122,8 +124,21 @@ static int set_size(struct hshmfs *fs, struct hnode *n, off_t size)
 	return region_resize(fs, n, (uint64_t)size);
 }
 
+/*
+ * The kernel's FATTR_KILL_SUIDGID (hshmfs_pt_kill_asked): a truncate by a
+ * caller without CAP_FSETID, or any chown, of a non-directory.  The
+ * kernel leaves dropping the bits to hshmfs (FUSE_HANDLE_KILLPRIV_V2), as
+ * tmpfs drops them itself; the reply's attributes give the kernel the new
+ * mode.
+ */
+static void kill_suidgid(struct hnode *n, bool asked)
+{
+	if (asked && !n->dir)
+		n->mode = hnode_kill_suidgid(n->mode);
+}
+
 static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
-		      int to_set)
+		      int to_set, bool kill)
 {
 	uint64_t old_size = n->region ? file_size(n) : 0;
 	int err = 0;
@@ -138,6 +153,7 @@ static int do_setattr(struct hshmfs *fs, struct hnode *n, struct stat *a,
 		err = set_mode(fs, n, a->st_mode);
 	if (err)
 		return err;
+	kill_suidgid(n, kill);
 	set_times(n, a, to_set, n->region && file_size(n) != old_size);
 	return 0;
 }
@@ -156,7 +172,8 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		node_lock(n);
 		err = upstream_setattr_check(req, fs, n, to_set);
 		if (!err)
-			err = do_setattr(fs, n, attr, to_set);
+			err = do_setattr(fs, n, attr, to_set,
+					 hshmfs_pt_kill_asked(ino));
 		if (!err && n->region)
 			region_save_meta(fs, n);
 		if (!err && !n->region && !n->foreign)

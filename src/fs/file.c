@@ -56,9 +56,10 @@ static int create_prepare(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 		nr->dview = nr->kind != HSHM_GPU_MALLOC &&
 			    dview_of_dir(fs, dir);
 		nr->reserve = region_reserve_of_dir(fs, dir);
-		/* no setuid/setgid (killpriv, passthrough.c), no sticky bit
-		 * (it marks GPU regions) */
-		nr->mode = S_IFREG | (mode & 0777);
+		/* setuid, setgid and sticky as asked (the kernel has already
+		 * dropped a setgid the caller may not set); the object gets
+		 * only the permission bits (region.c) */
+		nr->mode = S_IFREG | (mode & 07777);
 		dir_new_owner(req, dir, &nr->mode, &nr->uid, &nr->gid);
 	}
 	tree_unlock(fs);
@@ -152,6 +153,63 @@ void file_mknod_region(fuse_req_t req, fuse_ino_t parent, const char *name,
 	create_reply(req, parent, name, mode, NULL);
 }
 
+/*
+ * Drop setuid, and setgid when group-executable, from @n for a request the
+ * kernel marked (a write or an O_TRUNC open by a caller without
+ * CAP_FSETID, passthrough.c); tree lock and node lock held.  The record
+ * follows.  Return: whether the mode changed, i.e. whether the kernel's
+ * cached mode is now stale (neither a write nor an open reply carries
+ * attributes): see kill_notify().
+ */
+static bool kill_locked(struct hshmfs *fs, struct hnode *n)
+{
+	if (!hnode_has_suidgid(n->mode))
+		return false;
+	n->mode = hnode_kill_suidgid(n->mode);
+	hnode_touch(n, false, false, true); /* as tmpfs: a change */
+	region_save_meta(fs, n);
+	return true;
+}
+
+/*
+ * Make the kernel ask for @ino's attributes again (offset -1: attributes
+ * only, no page of the cache is touched, so this is safe from inside a
+ * handler of the same inode: the kernel takes no inode lock for it).  Best
+ * effort: a failure leaves the old mode cached for attr_timeout (1 s).
+ */
+static void kill_notify(struct hshmfs *fs, fuse_ino_t ino)
+{
+	int err = fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+
+	if (err && err != -ENOENT)
+		HSHMFS_LOG(FUSE_LOG_WARNING, "invalidating the mode of inode "
+			   "%llu: %s\n", (unsigned long long)ino,
+			   strerror(-err));
+}
+
+/* A write the kernel marked (no lock held): drop the bits (kill_locked).
+ * The mode is looked at under the node lock alone first, since the kernel
+ * marks every write of a caller without CAP_FSETID, bits or not. */
+static void write_kill(struct hshmfs *fs, struct hnode *n, fuse_ino_t ino)
+{
+	bool has, changed;
+
+	if (!hshmfs_pt_kill_asked(ino))
+		return;
+	node_lock(n);
+	has = hnode_has_suidgid(n->mode);
+	node_unlock(n);
+	if (!has)
+		return;
+	tree_rdlock(fs); /* the record holds the path */
+	node_lock(n);
+	changed = kill_locked(fs, n);
+	node_unlock(n);
+	tree_unlock(fs);
+	if (changed)
+		kill_notify(fs, ino);
+}
+
 static int open_checks(struct hshmfs *fs, struct hnode *n, int flags)
 {
 	if (!n->region) /* unlinked: its region went with its last name */
@@ -185,6 +243,7 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct hshmfs *fs = fs_of(req);
 	struct hnode *n;
+	bool stale = false;
 	int err;
 
 	tree_rdlock(fs);
@@ -199,12 +258,18 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	node_lock(n);
 	set_fh(fi, n);
 	err = open_checks(fs, n, fi->flags);
+	/* an O_TRUNC open truncates: the bits go as on a truncate, before
+	 * hshmfs_pt_open looks at them */
+	if (!err && (fi->flags & O_TRUNC) && hshmfs_pt_kill_asked(ino))
+		stale = kill_locked(fs, n);
 	if (!err)
 		err = hshmfs_pt_open(fs, n, fi);
 	if (!err)
 		n->nopen++;
 	node_unlock(n);
 	tree_unlock(fs);
+	if (stale)
+		kill_notify(fs, ino);
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_open(req, fi) == -ENOENT)
@@ -482,10 +547,12 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		 n->region->pristine)
 		done = image_import(fs_of(req), n, buf, size);
 	if (done != -EAGAIN) {
-		if (done < 0)
+		if (done < 0) {
 			fuse_reply_err(req, (int)-done);
-		else
-			fuse_reply_write(req, (size_t)done);
+			return;
+		}
+		write_kill(fs_of(req), n, ino);
+		fuse_reply_write(req, (size_t)done);
 		return;
 	}
 	__atomic_store_n(&n->region->pristine, false, __ATOMIC_RELAXED);
@@ -502,6 +569,7 @@ void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	node_lock(n);
 	hnode_touch(n, false, true, true);
 	node_unlock(n);
+	write_kill(fs_of(req), n, ino);
 	fuse_reply_write(req, (size_t)done);
 }
 

@@ -416,6 +416,13 @@ int hnode_path(struct hnode *n, char *buf, size_t len);
 void hnode_dir_defaults(struct hshmfs *fs, struct hnode *dir,
 			enum hshm_backend_kind *kind, uint64_t *size, int *gpu);
 void hnode_touch(struct hnode *n, bool atime, bool mtime, bool ctime);
+/** Whether @mode has a bit a write, truncate or chown drops: setuid, or
+ * setgid with group execute (pure). */
+bool hnode_has_suidgid(mode_t mode);
+/** @mode without those bits, as Linux drops them for a caller without
+ * CAP_FSETID (and on every chown): setuid always, setgid only with group
+ * execute (without it, it is no privilege).  Pure. */
+mode_t hnode_kill_suidgid(mode_t mode);
 /** Fill an entry reply for @n and take a lookup reference. */
 void hnode_entry(struct hshmfs *fs, struct hnode *n, struct fuse_entry_param *e);
 
@@ -762,6 +769,12 @@ const char *hshmfs_pt_mode_name(struct hshmfs *fs);
 int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 		   struct fuse_file_info *fi);
 void hshmfs_pt_release(struct hshmfs *fs, struct hnode *n);
+/** Whether the request this thread is handling, on node @ino, carries the
+ * kernel's "kill suid/sgid" flag (FUSE_HANDLE_KILLPRIV_V2: a WRITE with
+ * FUSE_WRITE_KILL_SUIDGID, a SETATTR with FATTR_KILL_SUIDGID, an OPEN with
+ * FUSE_OPEN_KILL_SUIDGID).  libfuse 3.14 drops these flags; the read hook
+ * keeps them per thread (passthrough.c).  No lock. */
+bool hshmfs_pt_kill_asked(fuse_ino_t ino);
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -368,6 +368,19 @@ void hnode_touch(struct hnode *n, bool atime, bool mtime, bool ctime)
 		n->ctime = now;
 }
 
+bool hnode_has_suidgid(mode_t mode)
+{
+	return (mode & S_ISUID) ||
+	       (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+}
+
+mode_t hnode_kill_suidgid(mode_t mode)
+{
+	if (mode & S_IXGRP)
+		mode &= ~(mode_t)S_ISGID;
+	return mode & ~(mode_t)S_ISUID;
+}
+
 void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -384,8 +397,10 @@ void hnode_stat(struct hshmfs *fs, struct hnode *n, struct stat *st)
 	if (n->region) {
 		st->st_size = (off_t)(n->region->dview ? n->region->length
 						       : region_size(n));
-		/* GPU regions are marked with the sticky bit (ls -l: 't'/'T'),
-		 * which means nothing else on a regular file on Linux. */
+		/* GPU regions always show the sticky bit (ls -l: 't'/'T'),
+		 * which means nothing else on a regular file on Linux; a host
+		 * region shows it only when chmod set it, so the bit alone
+		 * does not tell the kinds apart (user.hshm.kind does). */
 		if (n->region->kind == HSHM_GPU_MALLOC ||
 		    n->region->kind == HSHM_GPU_SHM_MMAP)
 			st->st_mode |= S_ISVTX;

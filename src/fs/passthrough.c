@@ -17,6 +17,14 @@
  * The open handler records what to patch in a per-thread "pending" slot
  * just before it replies; the reply is written by the same thread, inside
  * the fuse_reply_* call, so the slot is never ambiguous.
+ *
+ * The other direction works the same way: libfuse 3.14 drops the kernel's
+ * "kill suid/sgid" flags of WRITE, SETATTR and OPEN when it parses a
+ * request (see pt_killpriv), so the read hook notes them, with the request's
+ * node id, in a per-thread "kill" slot.  A worker thread reads a request
+ * and then runs its handler before it reads the next one (splice reads are
+ * off, ops.c, so every request passes through the hook), and every read
+ * overwrites the slot: a handler only ever sees its own request's flag.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +40,17 @@
 
 /* Kernel ABI the system's 6.1 UAPI header lacks (protocol 7.40+). */
 #define PT_OPCODE_INIT 26
+#define PT_OPCODE_SETATTR 4
+#define PT_OPCODE_OPEN 14
+#define PT_OPCODE_WRITE 16
+/* where each request's kill flag sits in its body, and its bit */
+#define PT_SETATTR_VALID 0           /* fuse_setattr_in.valid */
+#define PT_FATTR_KILL_SUIDGID (1u << 11)
+#define PT_OPEN_OPEN_FLAGS 4         /* fuse_open_in.open_flags */
+#define PT_OPEN_KILL_SUIDGID (1u << 0)
+#define PT_WRITE_WRITE_FLAGS 20      /* fuse_write_in.write_flags */
+#define PT_WRITE_KILL_SUIDGID (1u << 2)
+#define PT_IN_NODEID 16              /* fuse_in_header.nodeid */
 #define PT_INIT_EXT (1u << 30)
 #define PT_WRITEBACK_CACHE (1u << 16)
 #define PT_KILLPRIV_V2 (1u << 28)
@@ -72,6 +91,14 @@ struct pt_pending {
 };
 static __thread struct pt_pending pt_pending;
 
+/* Per-thread record of the request being handled: whether the kernel asked
+ * it to drop setuid/setgid, and for which node (see the essay). */
+struct pt_kill {
+	bool asked;
+	uint64_t nodeid;
+};
+static __thread struct pt_kill pt_kill;
+
 static uint32_t get32(const void *p, size_t off)
 {
 	uint32_t v;
@@ -85,12 +112,54 @@ static void put32(void *p, size_t off, uint32_t v)
 	memcpy((char *)p + off, &v, sizeof(v));
 }
 
+/* The kill flag of a request of @n bytes at @buf: its offset and bit in the
+ * body for the three requests that carry one, none for the others. */
+static bool kill_flag(const void *buf, ssize_t n)
+{
+	size_t off, end;
+	uint32_t bit;
+
+	switch (get32(buf, 4)) {
+	case PT_OPCODE_SETATTR:
+		off = PT_SETATTR_VALID;
+		bit = PT_FATTR_KILL_SUIDGID;
+		break;
+	case PT_OPCODE_OPEN:
+		off = PT_OPEN_OPEN_FLAGS;
+		bit = PT_OPEN_KILL_SUIDGID;
+		break;
+	case PT_OPCODE_WRITE:
+		off = PT_WRITE_WRITE_FLAGS;
+		bit = PT_WRITE_KILL_SUIDGID;
+		break;
+	default:
+		return false;
+	}
+	end = PT_IN_HEADER_LEN + off + sizeof(uint32_t);
+	return (size_t)n >= end && (get32(buf, PT_IN_HEADER_LEN + off) & bit);
+}
+
+static void note_kill(const void *buf, ssize_t n)
+{
+	pt_kill.asked = n >= PT_IN_HEADER_LEN && kill_flag(buf, n);
+	pt_kill.nodeid = 0;
+	if (pt_kill.asked)
+		memcpy(&pt_kill.nodeid, (const char *)buf + PT_IN_NODEID,
+		       sizeof(pt_kill.nodeid));
+}
+
+bool hshmfs_pt_kill_asked(fuse_ino_t ino)
+{
+	return pt_kill.asked && pt_kill.nodeid == (uint64_t)ino;
+}
+
 static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 {
 	struct hshmfs *fs = userdata;
 	struct hshmfs_pt *pt = fs->pt;
 	ssize_t n = read(fd, buf, len);
 
+	note_kill(buf, n);
 	if (n >= PT_IN_HEADER_LEN + 20 && get32(buf, 4) == PT_OPCODE_INIT) {
 		uint32_t flags = get32(buf, PT_IN_HEADER_LEN + 12);
 		uint32_t flags2 = get32(buf, PT_IN_HEADER_LEN + 16);
@@ -187,10 +256,19 @@ static void patch_open(struct iovec *iov, int count)
  * FUSE_HANDLE_KILLPRIV_V2 makes the kernel mark the superblock SB_NOSEC, so
  * a write no longer asks the daemon for security.capability every time
  * (one round trip per write(2), a third of passthrough write throughput on
- * a small machine).  In exchange the server must drop setuid/setgid and
- * capabilities on write, truncate and chown: hshmfs never stores setuid or
- * setgid bits on a region (attr.c, file.c) and has no security.* xattrs, so
- * there is never anything to drop.  libfuse 3.14 cannot ask for it.
+ * a small machine).  In exchange the server drops setuid/setgid itself
+ * (hshmfs has no security.* xattrs, so there are no capabilities to drop):
+ *   - write: when write_flags has FUSE_WRITE_KILL_SUIDGID (the kernel sets
+ *     it for callers without CAP_FSETID);
+ *   - setattr: when valid has FATTR_KILL_SUIDGID (a truncate by a caller
+ *     without CAP_FSETID, and every chown of a non-directory);
+ *   - open with O_TRUNC: when open_flags has FUSE_OPEN_KILL_SUIDGID.
+ * Then S_ISUID goes, and S_ISGID with it only when S_IXGRP is set
+ * (hnode_kill_suidgid).  libfuse 3.14 neither asks for the feature nor
+ * hands these flags to the handlers: pt_read notes them (pt_kill), the
+ * handlers ask hshmfs_pt_kill_asked().  With io=passthrough the kernel
+ * writes to the object itself, so hshmfs_pt_open sends the writable opens
+ * of a region with bits to drop through the daemon (direct_io).
  */
 static void pt_killpriv(struct hshmfs_pt *pt, void *out)
 {
@@ -326,10 +404,36 @@ static int backing_get(struct hshmfs *fs, struct hregion *r)
  * write(2) reach the daemon, their mmap still maps the object.  The kernel
  * takes FOPEN_DIRECT_IO per open file, so both kinds can share an inode
  * (and its backing id).
+ *
+ * A writable open of a region whose mode has bits a write must drop
+ * (setuid, or setgid with group execute) keeps direct_io whatever io= says:
+ * a passthrough write would change the object without the daemon seeing
+ * it, and the bits would stay.  The mode is looked at when the file is
+ * opened: an fd opened before a chmod u+s keeps what it was given
+ * (docs/model.md).
  */
 static bool pt_can_write(const struct fuse_file_info *fi)
 {
 	return (fi->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/*
+ * Whether an open of host region @n reads and writes through the daemon
+ * (direct_io) rather than by kernel passthrough: always with io=daemon;
+ * with io=readthrough when it can write, or when the region's record is in
+ * its spare page (record.c), which the daemon's reads show as zeros; and
+ * with any io= when it can write a region whose set-id bits a write must
+ * drop (the daemon drops them: passthrough writes never reach it).
+ */
+static bool pt_direct_io(const struct hshmfs *fs, const struct hnode *n,
+			 const struct fuse_file_info *fi)
+{
+	bool w = pt_can_write(fi);
+
+	if (fs->cfg.io == HSHMFS_IO_DAEMON || (w && hnode_has_suidgid(n->mode)))
+		return true;
+	return fs->cfg.io == HSHMFS_IO_READTHROUGH &&
+	       (w || record_in_spare(n->region));
 }
 
 int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
@@ -352,9 +456,7 @@ int hshmfs_pt_open(struct hshmfs *fs, struct hnode *n,
 	err = backing_get(fs, r);
 	if (err)
 		return err;
-	fi->direct_io = fs->cfg.io == HSHMFS_IO_DAEMON ||
-			(fs->cfg.io == HSHMFS_IO_READTHROUGH &&
-			 (pt_can_write(fi) || record_in_spare(r)));
+	fi->direct_io = pt_direct_io(fs, n, fi);
 	pt_pending.set = true;
 	pt_pending.open_flags = PT_FOPEN_PASSTHROUGH |
 				PT_FOPEN_PARALLEL_DIRECT_WRITES;

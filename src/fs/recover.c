@@ -36,7 +36,9 @@
  *  - An object whose create intent is still in the state directory and
  *    that has no authentic record was being made when the last daemon died
  *    (it never answered that create): it is removed.
- * Setuid, setgid and sticky never come back on a region.  Directories are
+ * Setuid, setgid and sticky come back on a region only from an authentic
+ * record (never from a legacy one, nor from the object, whose mode holds
+ * only permission bits: region.c).  Directories are
  * not recorded: the namespace file brings them back; missing ones come
  * back as needed by the regions in them (mode 0755, the region's owner).
  */
@@ -257,11 +259,18 @@ static int place(struct hshmfs *fs, struct hnode *n,
 
 /* ---- one object ------------------------------------------------------------ */
 
-static void node_from_meta(struct hnode *n, const struct hshmfs_meta *m)
+/*
+ * Setuid, setgid and sticky come back only from an authentic record: this
+ * mount's daemon wrote them there (meta_seal), after chmod by the owner or
+ * root.  A record of the previous version (@auth false) has no tag, and
+ * that version never kept the bits anyway: permission bits only.
+ */
+static void node_from_meta(struct hnode *n, const struct hshmfs_meta *m,
+			   bool auth)
 {
 	n->uid = m->uid;
 	n->gid = m->gid;
-	n->mode = S_IFREG | (m->mode & 0777); /* never setuid/setgid/sticky */
+	n->mode = S_IFREG | (m->mode & (auth ? 07777 : 0777));
 	n->atime.tv_sec = m->atime_sec;
 	n->atime.tv_nsec = m->atime_nsec;
 	n->mtime.tv_sec = m->mtime_sec;
@@ -348,7 +357,7 @@ static void restore(struct hshmfs *fs, struct found *f, int fd)
 	r->objino = f->st.st_ino;
 	uxattr_claim(fs, n); /* its user.* attributes (namespace file) */
 	if (f->trust != REC_NONE) {
-		node_from_meta(n, &f->m);
+		node_from_meta(n, &f->m, f->trust == REC_AUTH);
 		r->kind = (enum hshm_backend_kind)f->m.kind;
 		err = attach(fs, r, fd, &f->m, r->url);
 		if (err)

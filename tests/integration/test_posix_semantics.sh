@@ -62,11 +62,11 @@ c1=$(stat -c %Z t)
 sleep 1.1
 ok "chmod t" chmod 600 t
 [ "$(stat -c %Z t)" -gt "$c1" ] && it_pass "chmod moves ctime" || it_fail "chmod: ctime unchanged"
-# regions never keep setuid/setgid (hshmfs takes FUSE_HANDLE_KILLPRIV_V2)
-# nor the sticky bit (it marks GPU regions); the object follows
+# regions keep setuid, setgid and sticky as tmpfs does (test_setid.sh: when
+# they are dropped); the object gets only the permission bits
 ok "chmod 7755 t" chmod 7755 t
-eq "$(stat -c %a t)" 755 "setuid, setgid and sticky are not stored on a region"
-eq "$(stat -c %a "$(obj t)")" 755 "nor on its object"
+eq "$(stat -c %a t)" 7755 "setuid, setgid and sticky are kept on a region"
+eq "$(stat -c %a "$(obj t)")" 755 "but not on its object"
 ok "chmod 600 t" chmod 600 t
 d0=$(stat -c %Y .)
 sleep 1.1

@@ -169,6 +169,31 @@ static void test_meta_check(void **state)
 	(void)state;
 }
 
+/* The rule of a write, truncate or chown (KILLPRIV_V2, as Linux): setuid
+ * always goes, setgid only with group execute; sticky stays.  And a record
+ * with set-id bits in its mode is well formed. */
+static void test_kill_suidgid(void **state)
+{
+	static const struct { mode_t in, out; } cases[] = {
+		{ 04755, 0755 }, { 02755, 0755 }, { 06755, 0755 },
+		{ 02745, 02745 }, { 06745, 02745 }, { 01755, 01755 },
+		{ 07755, 01755 }, { 0755, 0755 }, { 04644, 0644 },
+	};
+	struct hshmfs_meta m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mode_t in = S_IFREG | cases[i].in;
+
+		assert_int_equal(hnode_kill_suidgid(in), S_IFREG | cases[i].out);
+		assert_int_equal(hnode_has_suidgid(in), cases[i].in != cases[i].out);
+	}
+	fill_meta(&m, "a");
+	m.mode = S_IFREG | 07755;
+	m.crc = meta_crc32(&m, offsetof(struct hshmfs_meta, crc));
+	assert_int_equal(meta_check(&m, sizeof(m)), 0);
+	(void)state;
+}
+
 struct seen {
 	int n;
 	char paths[8][64];
@@ -441,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_many_children_in_order),
 		cmocka_unit_test(test_dir_defaults_inherit),
 		cmocka_unit_test(test_meta_check),
+		cmocka_unit_test(test_kill_suidgid),
 		cmocka_unit_test(test_ns_roundtrip),
 		cmocka_unit_test(test_ns_v1_still_read),
 		cmocka_unit_test(test_ns_v2_nodes_xattrs),
