@@ -500,7 +500,8 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 /* Writes land only in the data area: headers are changed through xattrs,
- * and the bytes past the data belong to hshmfs' own record. */
+ * and the spare page past the data is hshmfs' (the data view's length,
+ * the record where it cannot be an attribute: record.c). */
 static ssize_t write_locked(struct hnode *n, const char *buf, size_t size,
 			    uint64_t off)
 {

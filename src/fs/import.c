@@ -12,8 +12,10 @@
  * is resized to that image, takes its id, and the write lands as given.
  * Until the last handle is closed, writes may then fill the rest of the
  * header pages (the copy goes on from where its first write stopped), and
- * writes into the spare page are taken and dropped (it is hshmfs' record
- * page; a read shows zeros there, file.c).  Anything else below
+ * writes into the spare page are taken and dropped (a copy holds zeros
+ * there, or a page hshmfs may need for the data view's length or, where
+ * the shm_dir cannot keep attributes, its record: record.c).  Anything
+ * else below
  * data_offset is refused as before.
  *
  * If the bytes are not such an image, the write fails with EPERM and one

@@ -393,17 +393,18 @@ static int backing_get(struct hshmfs *fs, struct hregion *r)
 }
 
 /*
- * io=daemon sends every read and write of a host region to the daemon,
- * which checks writes (header pages, record page) and shows the record
- * page as zeros, so that copies of one region compare equal (import.c).
- * io=readthrough checks writes only: an open that cannot write gets full
- * passthrough, so read/pread/splice/sendfile go
+ * io=readthrough (the default) checks writes only: an open that cannot
+ * write gets full passthrough, so read/pread/splice/sendfile go
  * from the kernel straight to the object's pages, the ones writers (through
  * the mount or on the object) change, with no page cache of the FUSE inode
  * in between.  Opens that can write keep direct_io: their read(2) and
  * write(2) reach the daemon, their mmap still maps the object.  The kernel
  * takes FOPEN_DIRECT_IO per open file, so both kinds can share an inode
- * (and its backing id).
+ * (and its backing id).  Nothing of hshmfs' is in the image to hide: the
+ * record is the object's attribute (record.c); a region whose record had
+ * to go to its spare page keeps direct_io on every open, and the daemon
+ * shows that page as zeros.  io=daemon sends every read and write of a
+ * host region to the daemon.
  *
  * A writable open of a region whose mode has bits a write must drop
  * (setuid, or setgid with group execute) keeps direct_io whatever io= says:
