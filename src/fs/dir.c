@@ -548,6 +548,18 @@ static void snap_free(struct dir_snap *s)
 	free(s);
 }
 
+/* The file type of @n (tree lock held): the mode is the node lock's (a
+ * chmod, or a write that drops setuid, changes it), the type never. */
+static mode_t node_type(struct hnode *n)
+{
+	mode_t t;
+
+	node_lock(n);
+	t = n->mode & S_IFMT;
+	node_unlock(n);
+	return t;
+}
+
 static int snap_take(struct hnode *d, struct dir_snap **out)
 {
 	struct dir_snap *s = calloc(1, sizeof(*s));
@@ -561,12 +573,12 @@ static int snap_take(struct hnode *d, struct dir_snap **out)
 		free(s);
 		return -ENOMEM;
 	}
-	err = snap_add(s, d->ino, d->mode, ".");
+	err = snap_add(s, d->ino, node_type(d), ".");
 	if (!err)
-		err = snap_add(s, up->ino, up->mode, "..");
+		err = snap_add(s, up->ino, node_type(up), "..");
 	for (struct hnode *c = d->dir->head; c && !err; c = c->next)
-		err = snap_add(s, hnode_target(c)->ino, hnode_target(c)->mode,
-			       c->name);
+		err = snap_add(s, hnode_target(c)->ino,
+			       node_type(hnode_target(c)), c->name);
 	if (err) {
 		snap_free(s);
 		return err;

@@ -8,12 +8,12 @@ HOLD=${1:?usage: test_faults.sh HOLD_MAP}
 it_init
 command -v getfattr >/dev/null || it_fail "getfattr missing"
 
-HM_PID=
+HOLDER=
 # The ENOSPC part mounts a small tmpfs over $SHM: detach it (lazily: the
 # daemon may still hold it) and stop hold_map before lib.sh cleans up.
 ft_cleanup() {
 	local rc=$?
-	[ -n "$HM_PID" ] && kill "$HM_PID" 2>/dev/null
+	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
 	[ -n "$SHM" ] && mountpoint -q "$SHM" && umount -l "$SHM"
 	(exit "$rc")
 	it_cleanup
@@ -110,7 +110,9 @@ rm -f "$o_short"
 ok "touch held" touch "$MNT/held"
 o_held=$(obj "$MNT/held")
 coproc HM { "$HOLD" "$MNT/held"; }
-HM_PID=$HM_PID
+# bash unsets HM_PID itself once it reaps the coprocess, which can be
+# before the wait below: the pid is kept under a name of our own
+HOLDER=$HM_PID
 read -r -u "${HM[0]}" line
 eq "$line" mapped "mapping made"
 kill -TERM "$IT_PID"
@@ -121,8 +123,8 @@ read -r -u "${HM[0]}" line
 eq "$line" ok "mapping works after the daemon is gone"
 eq "$(dd if="$o_held" bs=1 skip=8192 count=13 status=none)" after-sigterm "object holds the store"
 exec {HM[1]}>&-
-wait "$HM_PID"
-HM_PID=
+wait "$HOLDER"
+HOLDER=
 
 # --- damaged objects at mount: shown, marked, never deleted ---------------
 printf 'garbage' >"$SHM/$PREFIX.r99"
