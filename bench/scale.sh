@@ -7,7 +7,7 @@
 #
 # 1. regions: for each N, create regions in one directory up to N (the
 #    minimum size, 1 MiB, in a user.hshm.reserve=0 mount: each object holds
-#    its header page and its record page, 8 KiB), unmount, then remount
+#    its header page, 4 KiB, and its record attribute), unmount, then remount
 #    REMOUNTS times and time each until the kernel shows the mount
 #    (recovery reads every object's header and record); the daemon's VmRSS
 #    after it and per region added; LOOKUPS stat(2) of names spread over
@@ -27,9 +27,9 @@
 # (10000), ENTRIES (100000; 0 skips), DIRS (10000; 0 skips), IO_MIB (64; 0 skips), THREADS ("1 2 4
 # 8"), IO_REPS (3), SCALE_OPS (build/bench/bench/scale_ops).
 # Needs root (the daemon keeps one fd per region: the open-file limit is
-# raised to 2N + 4096 for it).  Memory: about 8 KiB of tmpfs and 2 KiB of
+# raised to 2N + 4096 for it).  Memory: about 4 KiB of tmpfs and 2 KiB of
 # daemon per region with RESERVE=0 (100,000 regions: about 1 GiB in all),
-# 1 MiB + 8 KiB of tmpfs per region with RESERVE=1; the thread rows use
+# 1 MiB + 4 KiB of tmpfs per region with RESERVE=1; the thread rows use
 # 8 x IO_MIB MiB on each side.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
