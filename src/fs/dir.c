@@ -181,18 +181,32 @@ static int new_child(fuse_req_t req, struct hshmfs *fs, fuse_ino_t parent,
 	return dir_add(fs, dir, name, mode, uid, gid, out);
 }
 
-void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+/*
+ * Make daemon-side node @name (a directory, symlink, FIFO, socket or
+ * device node) in @parent for the caller of @req and reply with its entry,
+ * or with @err, a check the caller made first.  @target, a symlink's
+ * (allocated), becomes the node's, or is freed; @rdev is a device's.
+ */
+static void reply_new_node(fuse_req_t req, int err, fuse_ino_t parent,
+			   const char *name, mode_t mode, dev_t rdev,
+			   char *target)
 {
 	struct hshmfs *fs = fs_of(req);
 	struct fuse_entry_param e;
 	struct hnode *n;
-	int err;
 
-	tree_wrlock(fs);
-	err = new_child(req, fs, parent, name, S_IFDIR | (mode & 07777), &n);
-	if (!err)
-		hnode_entry(fs, n, &e);
-	tree_unlock(fs);
+	if (!err) {
+		tree_wrlock(fs);
+		err = new_child(req, fs, parent, name, mode, &n);
+		if (!err) {
+			n->target = target;
+			target = NULL;
+			n->rdev = rdev;
+			hnode_entry(fs, n, &e);
+		}
+		tree_unlock(fs);
+	}
+	free(target);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
@@ -201,33 +215,20 @@ void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	fuse_reply_entry(req, &e);
 }
 
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	reply_new_node(req, 0, parent, name, S_IFDIR | (mode & 07777), 0, NULL);
+}
+
 void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		const char *name)
 {
-	struct hshmfs *fs = fs_of(req);
-	struct fuse_entry_param e;
-	struct hnode *n;
 	char *target = strdup(link);
 	int err = target ? 0 : -ENOMEM;
 
 	if (!err && strlen(link) >= PATH_MAX)
 		err = -ENAMETOOLONG;
-	tree_wrlock(fs);
-	if (!err)
-		err = new_child(req, fs, parent, name, S_IFLNK | 0777, &n);
-	if (!err) {
-		n->target = target;
-		target = NULL;
-		hnode_entry(fs, n, &e);
-	}
-	tree_unlock(fs);
-	free(target);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	ns_dirty(fs);
-	fuse_reply_entry(req, &e);
+	reply_new_node(req, err, parent, name, S_IFLNK | 0777, 0, target);
 }
 
 void fs_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -281,28 +282,9 @@ static int special_ok(fuse_req_t req, struct hshmfs *fs, const char *name,
 static void mknod_special(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode, dev_t rdev)
 {
-	struct hshmfs *fs = fs_of(req);
-	struct fuse_entry_param e;
-	struct hnode *n;
-	int err = special_ok(req, fs, name, mode);
-
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	tree_wrlock(fs);
-	err = new_child(req, fs, parent, name, mode & (S_IFMT | 07777), &n);
-	if (!err) {
-		n->rdev = S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0;
-		hnode_entry(fs, n, &e);
-	}
-	tree_unlock(fs);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	ns_dirty(fs);
-	fuse_reply_entry(req, &e);
+	reply_new_node(req, special_ok(req, fs_of(req), name, mode), parent,
+		       name, mode & (S_IFMT | 07777),
+		       S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0, NULL);
 }
 
 /* Regular files become regions; the rest are daemon-side nodes. */

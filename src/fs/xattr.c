@@ -342,8 +342,9 @@ static void user_changed(struct hshmfs *fs, struct hnode *n)
 		ns_dirty(fs);
 }
 
-static void user_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			  const char *value, size_t size, int flags)
+/* setxattr (@set) or removexattr of user attribute @name of @ino. */
+static void user_write(fuse_req_t req, fuse_ino_t ino, const char *name,
+		       bool set, const char *value, size_t size, int flags)
 {
 	struct hshmfs *fs = fs_of(req);
 	struct hnode *n;
@@ -354,32 +355,13 @@ static void user_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	err = user_may_write(fs, n);
 	if (!err) {
 		node_lock(n);
-		err = uxattr_set(fs, n, name, value, size, flags);
+		err = set ? uxattr_set(fs, n, name, value, size, flags)
+			  : uxattr_remove(n, name);
 		if (!err)
 			user_changed(fs, n);
 		node_unlock(n);
-		if (err)
+		if (err && set)
 			err = user_refused(n, "setxattr", name, err);
-	}
-	tree_unlock(fs);
-	fuse_reply_err(req, -err);
-}
-
-static void user_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	struct hshmfs *fs = fs_of(req);
-	struct hnode *n;
-	int err;
-
-	tree_rdlock(fs);
-	n = hnode_by_ino(fs, ino);
-	err = user_may_write(fs, n);
-	if (!err) {
-		node_lock(n);
-		err = uxattr_remove(n, name);
-		if (!err)
-			user_changed(fs, n);
-		node_unlock(n);
 	}
 	tree_unlock(fs);
 	fuse_reply_err(req, -err);
@@ -688,7 +670,7 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	int err;
 
 	if (uxattr_name(name)) {
-		user_setxattr(req, ino, name, value, size, flags);
+		user_write(req, ino, name, true, value, size, flags);
 		return;
 	}
 	if (flags & XATTR_CREATE) {
@@ -710,7 +692,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	int err = 0;
 
 	if (uxattr_name(name)) {
-		user_removexattr(req, ino, name);
+		user_write(req, ino, name, false, NULL, 0, 0);
 		return;
 	}
 	tree_wrlock(fs);
